@@ -1,0 +1,35 @@
+# Shroud top-level Makefile.
+#   make            build build/shroud.efi, the guest programs and the initramfs
+#   make run        set up, build, boot QEMU with Shroud (CMD='...' runs one command)
+#   make test       set up, build, host unit tests, QEMU integration tests
+#   make bench      host benchmarks (crypto, fault path)
+#   make bench-boot boot time under Shroud vs without, interleaved
+#   make fuzz       bounded libFuzzer runs (not part of `make test`)
+# Each area keeps its rules in mk/*.mk; this file only ties them together.
+
+TOP      := $(abspath .)
+BUILD    := $(TOP)/build
+TP       := $(TOP)/third_party
+PYTHON   ?= python3
+SETUP_STAMP := $(BUILD)/.setup-done
+
+.PHONY: all setup test unit integration run bench bench-boot fuzz clean
+all:
+
+# setup runs on every `make test`/`make run`; it is idempotent and fast once done.
+setup:
+	@$(TOP)/scripts/setup.sh
+
+include $(sort $(wildcard mk/*.mk))
+
+test: setup
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+run: setup
+	$(MAKE) all
+	$(PYTHON) $(TOP)/scripts/qemu.py run $(if $(CMD),--cmd "$(CMD)")
+
+clean:
+	rm -rf $(BUILD)
