@@ -1,0 +1,99 @@
+/*
+ * arch/x86/entry.S - core entry from the loader, and host exception stubs.
+ *
+ * core_entry(struct boot_info *bi): called by the loader's launch
+ * trampoline with the host page tables already in CR3, interrupts off,
+ * still on the firmware's GDT and stack.  Switches to the core's own stack
+ * and calls core_main(bi), which never returns.
+ */
+	.section .text.entry, "ax"
+	.code64
+	.globl core_entry
+core_entry:
+	cli
+	cld
+	leaq	host_stack_top(%rip), %rsp
+	xorl	%ebp, %ebp
+	call	core_main
+1:	cli
+	hlt
+	jmp	1b
+
+/*
+ * Exception stubs: a uniform frame (vector, error code, then the CPU's
+ * frame) for exc_handler(struct exc_frame *).  The host never takes
+ * interrupts (GIF stays 0 outside VMRUN), so every entry here is a bug of
+ * the hypervisor or a #NMI/#MC, and exc_handler() panics.
+ */
+	.text
+.macro EXC_NOERR vec
+	.globl exc_stub_\vec
+exc_stub_\vec:
+	pushq	$0
+	pushq	$\vec
+	jmp	exc_common
+.endm
+.macro EXC_ERR vec
+	.globl exc_stub_\vec
+exc_stub_\vec:
+	pushq	$\vec
+	jmp	exc_common
+.endm
+
+EXC_NOERR 0
+EXC_NOERR 1
+EXC_NOERR 2
+EXC_NOERR 3
+EXC_NOERR 4
+EXC_NOERR 5
+EXC_NOERR 6
+EXC_NOERR 7
+EXC_ERR 8
+EXC_NOERR 9
+EXC_ERR 10
+EXC_ERR 11
+EXC_ERR 12
+EXC_ERR 13
+EXC_ERR 14
+EXC_NOERR 15
+EXC_NOERR 16
+EXC_ERR 17
+EXC_NOERR 18
+EXC_NOERR 19
+EXC_NOERR 20
+EXC_ERR 21
+EXC_NOERR 22
+EXC_NOERR 23
+EXC_NOERR 24
+EXC_NOERR 25
+EXC_NOERR 26
+EXC_NOERR 27
+EXC_NOERR 28
+EXC_ERR 29
+EXC_ERR 30
+EXC_NOERR 31
+
+exc_common:
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	movq	%rsp, %rdi
+	andq	$-16, %rsp
+	call	exc_handler
+2:	cli
+	hlt
+	jmp	2b
+
+	.data
+	.balign 8
+	.globl exc_stub_table
+exc_stub_table:
+	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.quad exc_stub_\v
+	.endr
+
+	.section .note.GNU-stack, "", @progbits

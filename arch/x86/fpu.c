@@ -1,0 +1,92 @@
+/*
+ * arch/x86/fpu.c - the bracket around host use of XMM/YMM registers
+ * (AES-NI, VAES).  The host's code is built with -mno-sse, so the only
+ * vector state in the registers is the guest's; arch_fpu_begin() saves it
+ * with XSAVE under the host's XCR0 (x87, SSE, AVX where present) and
+ * arch_fpu_end() restores all of it and then the guest's XCR0.  Without XSAVE, FXSAVE
+ * covers x87/SSE.  Intel SDM Vol. 1, 13 "Managing State Using the XSAVE
+ * Feature Set"; AMD APM Vol. 2, 11.5.
+ * One CPU and no host interrupts: the bracket does not nest.
+ */
+#include "arch/x86/cpu.h"
+#include "arch/x86/fpu.h"
+#include "core/log.h"
+#include "core/panic.h"
+
+#define XSAVE_AREA_MAX	8192u
+
+static uint8_t fpu_area[XSAVE_AREA_MAX] __attribute__((aligned(64)));
+static uint64_t host_xcr0, guest_xcr0, bracket_xcr0;
+static int have_xsave, in_bracket;
+
+static inline uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" ::"a"((uint32_t)v), "d"((uint32_t)(v >> 32)),
+			 "c"(0));
+}
+
+void fpu_init(void)
+{
+	struct cpuid_regs l1 = cpuid(1), d;
+
+	write_cr4(read_cr4() | CR4_OSFXSR);
+	if (!(l1.ecx & (1u << 26))) {
+		log_info("fpu", "no XSAVE: FXSAVE bracket");
+		return;
+	}
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	d = cpuid_count(0xd, 0);
+	host_xcr0 = ((uint64_t)d.edx << 32 | d.eax) & 0x7;	/* x87 SSE AVX */
+	if (d.ecx > XSAVE_AREA_MAX)
+		panic("XSAVE area of %u bytes exceeds %u", d.ecx,
+		      XSAVE_AREA_MAX);
+	have_xsave = 1;
+	log_info("fpu", "XSAVE bracket, host XCR0 0x%llx, area %u bytes",
+		 (unsigned long long)host_xcr0, d.ecx);
+}
+
+/* Save under guest XCR0 | host XCR0, so that XRSTOR puts back every
+ * component the host may touch (even one the guest has not enabled) and
+ * no host vector state, round keys included, survives into the guest. */
+void arch_fpu_begin(void)
+{
+	ASSERT(!in_bracket);
+	in_bracket = 1;
+	if (!have_xsave) {
+		__asm__ volatile("fxsave64 %0" : "=m"(fpu_area));
+		return;
+	}
+	guest_xcr0 = xgetbv0();
+	bracket_xcr0 = guest_xcr0 | host_xcr0;	/* only ever adds bits */
+	if (bracket_xcr0 != guest_xcr0)
+		xsetbv0(bracket_xcr0);
+	__asm__ volatile("xsave64 %0"
+			 : "=m"(fpu_area)
+			 : "a"((uint32_t)bracket_xcr0),
+			   "d"((uint32_t)(bracket_xcr0 >> 32))
+			 : "memory");
+}
+
+void arch_fpu_end(void)
+{
+	ASSERT(in_bracket);
+	if (!have_xsave) {
+		__asm__ volatile("fxrstor64 %0" ::"m"(fpu_area));
+	} else {
+		__asm__ volatile("xrstor64 %0" ::"m"(fpu_area),
+				 "a"((uint32_t)bracket_xcr0),
+				 "d"((uint32_t)(bracket_xcr0 >> 32))
+				 : "memory");
+		if (bracket_xcr0 != guest_xcr0)
+			xsetbv0(guest_xcr0);
+	}
+	in_bracket = 0;
+}

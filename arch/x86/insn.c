@@ -1,0 +1,36 @@
+/*
+ * arch/x86/insn.c - prefix-aware length of a known instruction.
+ */
+#include "arch/x86/insn.h"
+
+static int is_legacy_prefix(uint8_t b)
+{
+	switch (b) {
+	case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+	case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
+			   const uint8_t *opc, unsigned opc_len,
+			   int long_mode)
+{
+	unsigned i = 0, j;
+
+	if (n > INSN_MAX_LEN)
+		n = INSN_MAX_LEN;
+	while (i < n && is_legacy_prefix(bytes[i]))
+		i++;
+	/* REX must immediately precede the opcode (APM Vol. 3, 1.2.7). */
+	if (long_mode && i < n && (bytes[i] & 0xf0) == 0x40)
+		i++;
+	if (i + opc_len > n)
+		return 0;
+	for (j = 0; j < opc_len; j++)
+		if (bytes[i + j] != opc[j])
+			return 0;
+	return i + opc_len;
+}

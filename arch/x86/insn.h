@@ -1,0 +1,25 @@
+/*
+ * arch/x86/insn.h - instruction length for intercepted instructions when
+ * the CPU gives no next RIP (no NRIPS: QEMU's TCG).  The opcode of an
+ * intercepted instruction is known; what varies is the prefixes in front
+ * of it (legacy prefixes, REX in 64-bit mode).  AMD APM Vol. 3, 1.2
+ * "Instruction Prefixes".  Plain C, host-testable.
+ */
+#ifndef ARCH_X86_INSN_H
+#define ARCH_X86_INSN_H
+
+#include <stdint.h>
+
+#define INSN_MAX_LEN	15u
+
+/*
+ * insn_len_expected - length of the instruction in @bytes[0..@n) if, after
+ * its prefixes, it is @opc[0..@opc_len).  @long_mode: REX bytes (0x40-0x4f)
+ * are prefixes.  Returns the length, or 0 if the bytes are not that
+ * instruction (the caller falls back and reports it).
+ */
+unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
+			   const uint8_t *opc, unsigned opc_len,
+			   int long_mode);
+
+#endif /* ARCH_X86_INSN_H */

@@ -1,0 +1,99 @@
+/*
+ * mm/gpt_walk.c - guest page-table walker (see gpt_walk.h).
+ */
+#include "mm/gpt_walk.h"
+
+#define X_CR0_PG	(1ull << 31)
+#define X_CR4_PAE	(1ull << 5)
+#define X_CR4_LA57	(1ull << 12)
+#define X_EFER_LMA	(1ull << 10)
+#define X_EFER_NXE	(1ull << 11)
+#define E_P		(1ull << 0)
+#define E_RW		(1ull << 1)
+#define E_US		(1ull << 2)
+#define E_PS		(1ull << 7)
+#define E_NX		(1ull << 63)
+#define E_ADDR		0x000ffffffffff000ull
+
+static int canonical(uint64_t gva, unsigned va_bits)
+{
+	int64_t s = (int64_t)(gva << (64 - va_bits)) >> (64 - va_bits);
+
+	return (uint64_t)s == gva;
+}
+
+/* Reserved bits of a large leaf's address field: 1 GiB: 29:13, 2 MiB: 20:13. */
+static uint64_t large_rsvd(unsigned level)
+{
+	return level == 3 ? 0x3fffe000ull : 0x1fe000ull;
+}
+
+int gpt_translate(const struct gpt_walk *w, uint64_t gva,
+		  struct gpt_result *out)
+{
+	unsigned levels, l;
+	uint64_t table, e = 0;
+
+	out->writable = out->user = 1;
+	out->nx = 0;
+	if (!(w->cr0 & X_CR0_PG)) {
+		out->gpa = gva;
+		out->page_size = 0x1000;
+		return 0;
+	}
+	if (!(w->efer & X_EFER_LMA) || !(w->cr4 & X_CR4_PAE))
+		return GPT_ENOTSUP;
+	levels = (w->cr4 & X_CR4_LA57) ? 5 : 4;
+	if (!canonical(gva, levels == 5 ? 57 : 48))
+		return GPT_EINVAL;
+	table = w->cr3 & E_ADDR;
+	for (l = levels; l >= 1; l--) {
+		unsigned idx = (unsigned)((gva >> (12 + 9 * (l - 1))) & 0x1ff);
+		uint64_t shift = 12 + 9 * (l - 1);
+
+		if (w->read_gpa(w->ctx, table + idx * 8, &e, sizeof(e)))
+			return GPT_EFAULT;
+		if (!(e & E_P))
+			return GPT_EFAULT;
+		out->writable &= !!(e & E_RW);
+		out->user &= !!(e & E_US);
+		if ((w->efer & X_EFER_NXE) && (e & E_NX))
+			out->nx = 1;
+		if (l == 1 || ((l == 2 || l == 3) && (e & E_PS))) {
+			uint64_t mask = (1ull << shift) - 1;
+
+			if (l > 1 && (e & large_rsvd(l)))
+				return GPT_EFAULT;
+			out->gpa = ((e & E_ADDR) & ~mask) | (gva & mask);
+			out->page_size = 1ull << shift;
+			return 0;
+		}
+		if (e & E_PS)	/* PS in PML4E/PML5E is reserved */
+			return GPT_EFAULT;
+		table = e & E_ADDR;
+	}
+	return GPT_EFAULT;
+}
+
+int gpt_read(const struct gpt_walk *w, uint64_t gva, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		struct gpt_result r;
+		size_t chunk = 0x1000 - (size_t)(gva & 0xfff);
+		int rc;
+
+		if (chunk > len)
+			chunk = len;
+		rc = gpt_translate(w, gva, &r);
+		if (rc)
+			return rc;
+		if (w->read_gpa(w->ctx, r.gpa, p, chunk))
+			return GPT_EFAULT;
+		gva += chunk;
+		p += chunk;
+		len -= chunk;
+	}
+	return 0;
+}

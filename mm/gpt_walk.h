@@ -1,0 +1,52 @@
+/*
+ * mm/gpt_walk.h - walker of the guest's own page tables (GVA -> GPA), for
+ * instruction fetch on exits without decode assists and for hypercall
+ * arguments given as guest virtual addresses.
+ * Supported: paging off (GVA = GPA), long mode with 4-level and 5-level
+ * paging, 4 KiB, 2 MiB and 1 GiB pages (AMD APM Vol. 2, 5.3 and 5.3.1
+ * "Canonical Address Form"; 5-level: Intel SDM Vol. 3A, 4.5).  Legacy
+ * 32-bit and PAE paging are refused with GPT_ENOTSUP.
+ * Plain C, no inline assembly: unit-tested on the host over a fake memory.
+ * Every guest table read goes through @read_gpa, which must refuse GPAs
+ * that are not guest RAM (MMIO, the hypervisor's own frames): a guest must
+ * not make the hypervisor read its own memory by pointing CR3 at it.
+ */
+#ifndef MM_GPT_WALK_H
+#define MM_GPT_WALK_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define GPT_EFAULT	(-14)	/* not present, reserved bit, or read refused */
+#define GPT_ENOTSUP	(-95)	/* paging mode not supported */
+#define GPT_EINVAL	(-22)	/* non-canonical address */
+
+#define GPT_ACC_WRITE	(1u << 0)
+#define GPT_ACC_USER	(1u << 1)
+
+struct gpt_walk {
+	uint64_t cr0, cr3, cr4, efer;
+	/* Copy @len bytes of guest RAM at @gpa; 0 or a negative code. */
+	int (*read_gpa)(void *ctx, uint64_t gpa, void *buf, size_t len);
+	void *ctx;
+};
+
+struct gpt_result {
+	uint64_t gpa;		/* translation of the requested GVA */
+	uint64_t page_size;	/* 4 KiB, 2 MiB or 1 GiB; GVA == GPA: 4 KiB */
+	unsigned writable;	/* every level allows writes */
+	unsigned user;		/* every level allows user access */
+	unsigned nx;		/* some level forbids execution (EFER.NXE) */
+};
+
+/* Translate @gva; returns 0 with @out filled, or GPT_E*. Access rights are
+ * reported, not enforced: the caller decides (see GPT_ACC_*). */
+__attribute__((warn_unused_result))
+int gpt_translate(const struct gpt_walk *w, uint64_t gva,
+		  struct gpt_result *out);
+
+/* Copy @len bytes at @gva into @buf, page by page; 0 or GPT_E*. */
+__attribute__((warn_unused_result))
+int gpt_read(const struct gpt_walk *w, uint64_t gva, void *buf, size_t len);
+
+#endif /* MM_GPT_WALK_H */
