@@ -1,0 +1,69 @@
+/*
+ * test/unit/test_insn.c - instruction length of intercepted instructions
+ * with prefixes (used when the CPU has no NRIPS).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "arch/x86/insn.h"
+
+static const uint8_t cpuid_op[] = { 0x0f, 0xa2 };
+static const uint8_t vmmcall_op[] = { 0x0f, 0x01, 0xd9 };
+
+static void test_plain(void **state)
+{
+	const uint8_t b[] = { 0x0f, 0xa2, 0x90, 0x90 };
+	const uint8_t v[] = { 0x0f, 0x01, 0xd9, 0xc3 };
+
+	(void)state;
+	assert_int_equal(insn_len_expected(b, sizeof(b), cpuid_op, 2, 1), 2);
+	assert_int_equal(insn_len_expected(v, sizeof(v), vmmcall_op, 3, 1), 3);
+}
+
+static void test_prefixes(void **state)
+{
+	const uint8_t b1[] = { 0x66, 0x0f, 0xa2 };
+	const uint8_t b2[] = { 0x2e, 0x3e, 0x48, 0x0f, 0xa2 };
+	const uint8_t b3[] = { 0xf3, 0x66, 0x41, 0x0f, 0x01, 0xd9 };
+
+	(void)state;
+	assert_int_equal(insn_len_expected(b1, sizeof(b1), cpuid_op, 2, 1), 3);
+	assert_int_equal(insn_len_expected(b2, sizeof(b2), cpuid_op, 2, 1), 5);
+	assert_int_equal(insn_len_expected(b3, sizeof(b3), vmmcall_op, 3, 1), 6);
+	/* Outside 64-bit mode 0x48 is DEC, not a prefix. */
+	assert_int_equal(insn_len_expected(b2, sizeof(b2), cpuid_op, 2, 0), 0);
+}
+
+static void test_mismatch_and_truncation(void **state)
+{
+	const uint8_t other[] = { 0x0f, 0x32 };
+	const uint8_t rex_not_last[] = { 0x48, 0x66, 0x0f, 0xa2 };
+	const uint8_t trunc[] = { 0x66, 0x0f };
+	uint8_t many[20];
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(insn_len_expected(other, 2, cpuid_op, 2, 1), 0);
+	assert_int_equal(insn_len_expected(rex_not_last, 4, cpuid_op, 2, 1), 0);
+	assert_int_equal(insn_len_expected(trunc, 2, cpuid_op, 2, 1), 0);
+	/* More than 15 bytes of prefixes is never an instruction. */
+	for (i = 0; i < 18; i++)
+		many[i] = 0x66;
+	many[18] = 0x0f;
+	many[19] = 0xa2;
+	assert_int_equal(insn_len_expected(many, 20, cpuid_op, 2, 1), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_mismatch_and_truncation),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
