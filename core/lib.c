@@ -170,7 +170,7 @@ int vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap0)
 		case 'i': {
 			int64_t v = arg_signed(&ap, lmod);
 
-			put_num(&o, v < 0 ? (uint64_t)-v : (uint64_t)v, 10, 0,
+			put_num(&o, v < 0 ? -(uint64_t)v : (uint64_t)v, 10, 0,
 				v < 0, width, pad, left);
 			break;
 		}
