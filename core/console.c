@@ -3,19 +3,20 @@
  * Polled after every #VMEXIT (the host takes no interrupts), so a key is
  * answered at the guest's next exit.  Keys:
  *   c  exit counters      g  guest registers      m  memory
- *   h  help
+ *   p  partitions         h  help
  * It only ever shows state, never key bytes or protected plaintext.
  */
 #include "core/core.h"
 #include "core/lib.h"
 #include "core/log.h"
+#include "core/protect.h"
 #include "drivers/uart16550.h"
 #include "mm/frame.h"
 
 static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_CPUID] = "cpuid", [VEXIT_HYPERCALL] = "hypercall",
 	[VEXIT_MSR_READ] = "msr_read", [VEXIT_MSR_WRITE] = "msr_write",
-	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_SVM_INSN] = "svm_insn",
+	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_SVM_INSN] = "svm_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_OTHER] = "other",
 };
 
@@ -47,6 +48,9 @@ static void console_key(struct vcpu *v, int key)
 		log_raw("guest state at the last exit:\n");
 		v->ops->dump(v);
 		break;
+	case 'p':
+		prot_print();
+		break;
 	case 'm':
 		log_info("stats", "frames used=%llu free=%llu",
 			 (unsigned long long)frame_used(),
@@ -55,7 +59,7 @@ static void console_key(struct vcpu *v, int key)
 	case 'h':
 	case '?':
 		log_raw("shroud console: c = exit counters, g = guest "
-			"registers, m = memory, h = help\n");
+			"registers, m = memory, p = partitions, h = help\n");
 		break;
 	default:
 		break;

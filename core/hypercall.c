@@ -4,6 +4,7 @@
 #include "core/hypercall.h"
 #include "core/cpuid.h"
 #include "core/lib.h"
+#include "core/protect.h"
 #include "include/shroud/abi.h"
 
 struct hc_entry {
@@ -24,6 +25,12 @@ static int64_t hc_version(struct vcpu *v, struct hc_regs *r)
 
 static const struct hc_entry hc_table[SHROUD_HC_MAX] = {
 	[SHROUD_HC_VERSION] = { hc_version, 0 },
+	[SHROUD_HC_PROTECT] = { prot_hc_protect, 0 },
+	[SHROUD_HC_UNPROTECT] = { prot_hc_unprotect, 0 },
+	[SHROUD_HC_QUERY] = { prot_hc_query, 0 },
+	[SHROUD_HC_LIST] = { prot_hc_list, 0 },
+	[SHROUD_HC_STATS] = { prot_hc_stats, 0 },
+	[SHROUD_HC_EVENTS] = { prot_hc_events, 0 },
 };
 
 void hc_dispatch(struct vcpu *v, struct hc_regs *r)

@@ -15,6 +15,7 @@
 #include "core/lib.h"
 #include "core/log.h"
 #include "core/panic.h"
+#include "core/protect.h"
 #include "include/shroud/abi.h"
 #include "mm/frame.h"
 #include "mm/pgtable.h"
@@ -113,6 +114,7 @@ void core_main(struct boot_info *bi)
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);
 	revoke_loader_exec(bi);
+	prot_init(v, bi);
 	log_info("mem", "frames used %llu, free %llu",
 		 (unsigned long long)frame_used(),
 		 (unsigned long long)frame_free());

@@ -20,7 +20,8 @@ struct gpr_state {
 /* Exit reasons in vendor-neutral form, for counters and the console. */
 enum vexit {
 	VEXIT_CPUID, VEXIT_HYPERCALL, VEXIT_MSR_READ, VEXIT_MSR_WRITE,
-	VEXIT_IO, VEXIT_NPF, VEXIT_SVM_INSN, VEXIT_SHUTDOWN, VEXIT_OTHER,
+	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_SVM_INSN, VEXIT_SHUTDOWN,
+	VEXIT_OTHER,
 	VEXIT_COUNT
 };
 
@@ -49,7 +50,24 @@ struct vcpu_ops {
 	void (*run)(struct vcpu *v);
 	/* Print the guest's registers (for fatal stops and the console). */
 	void (*dump)(const struct vcpu *v);
+	/* Nested paging of one 4 KiB GPA: map it to @hpa with VPERM_* rights
+	 * (0 = not present) and flush the guest's TLB before the next entry.
+	 * 0 or a negative code (out of table frames). */
+	int (*npt_map_4k)(struct vcpu *v, uint64_t gpa, uint64_t hpa,
+			  unsigned perms);
+	/* Restore the 2 MiB identity leaf (all rights) at @gpa (aligned). */
+	int (*npt_identity_2m)(struct vcpu *v, uint64_t gpa);
+	/* The guest's paging registers and privilege level at the last exit. */
+	void (*guest_paging)(const struct vcpu *v, uint64_t *cr0, uint64_t *cr3,
+			     uint64_t *cr4, uint64_t *efer);
+	unsigned (*guest_cpl)(const struct vcpu *v);
+	/* Intercept guest CR3 writes (context switches) or stop doing so. */
+	void (*intercept_cr3)(struct vcpu *v, int on);
 };
+
+#define VPERM_R		0x1u
+#define VPERM_W		0x2u
+#define VPERM_X		0x4u
 
 extern const struct vcpu_ops svm_vcpu_ops;
 

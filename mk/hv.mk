@@ -16,8 +16,13 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
 	-I$(TOP) $(WARN) -DSHROUD_HV=1
 
+# The engines (crypto/, mm/ policy; mk/engines.mk) are linked in as
+# libengines.a, built with the same freestanding flags.
+HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/crypto/libc
+
 CORE_C := core/main.c core/header.c core/lib.c core/log.c core/panic.c \
 	core/console.c core/cpuid.c core/hypercall.c core/gmem.c \
+	core/protect.c core/prot_init.c core/hc_protect.c \
 	arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt.c \
 	drivers/uart16550.c mm/pgtable.c mm/frame.c mm/gpt_walk.c
@@ -32,9 +37,9 @@ $(HV_BUILD)/core/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(HV_CFLAGS) -c $< -o $@
 
-$(BUILD)/core.elf: $(CORE_OBJS) linker.ld
+$(BUILD)/core.elf: $(CORE_OBJS) $(ENGINES_HV_LIB) linker.ld
 	ld -nostdlib -static -T linker.ld --fatal-warnings -z noexecstack \
-		-z max-page-size=4096 -o $@ $(CORE_OBJS)
+		-z max-page-size=4096 -o $@ $(CORE_OBJS) $(ENGINES_HV_LIB)
 
 $(BUILD)/core.bin: $(BUILD)/core.elf
 	objcopy -O binary $< $@

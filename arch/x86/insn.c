@@ -34,3 +34,24 @@ unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
 			return 0;
 	return i + opc_len;
 }
+
+unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
+			       int long_mode, unsigned *cr, unsigned *gpr)
+{
+	unsigned i = 0, rex = 0;
+	uint8_t modrm;
+
+	if (n > INSN_MAX_LEN)
+		n = INSN_MAX_LEN;
+	while (i < n && is_legacy_prefix(bytes[i]))
+		i++;
+	if (long_mode && i < n && (bytes[i] & 0xf0) == 0x40)
+		rex = bytes[i++];
+	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22)
+		return 0;
+	modrm = bytes[i + 2];
+	/* The register form is implied: mod is ignored (treated as 11b). */
+	*cr = ((modrm >> 3) & 7) | ((rex & 0x4) ? 8u : 0u);
+	*gpr = (modrm & 7) | ((rex & 0x1) ? 8u : 0u);
+	return i + 3;
+}

@@ -22,4 +22,13 @@ unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
 			   const uint8_t *opc, unsigned opc_len,
 			   int long_mode);
 
+/*
+ * insn_decode_mov_to_cr - decode MOV CRn, reg (0F 22 /r; APM Vol. 3,
+ * "MOV (CRn)") for CR write intercepts without decode assists.  Returns the
+ * instruction length and sets *@cr and *@gpr (0 = RAX ... 15 = R15, the
+ * ModRM order), or 0 if @bytes is not such an instruction.
+ */
+unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
+			       int long_mode, unsigned *cr, unsigned *gpr);
+
 #endif /* ARCH_X86_INSN_H */

@@ -39,7 +39,7 @@
 
 /* ABI version: major changes break callers, minor ones only add calls. */
 #define SHROUD_ABI_MAJOR	1u
-#define SHROUD_ABI_MINOR	0u
+#define SHROUD_ABI_MINOR	0u	/* 1 once calls 1-6 (ABI 1.1) are implemented */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -66,7 +66,130 @@
  */
 #define SHROUD_HC_VERSION	0u
 
-#define SHROUD_HC_MAX		1u	/* one past the highest call number */
+/* Sensitivity classes (RDX of SHROUD_HC_PROTECT), lowest to highest. */
+#define SHROUD_SENS_PUBLIC	0u
+#define SHROUD_SENS_INTERNAL	1u
+#define SHROUD_SENS_CONFIDENTIAL 2u	/* owner-only; unmapped while the owner is away */
+#define SHROUD_SENS_SECRET	3u	/* owner-only; re-encrypted while the owner is away */
+
+/* Access policy, bits 1:0 of the flags (RSI of SHROUD_HC_PROTECT). */
+#define SHROUD_POLICY_ANY	0u	/* any context sees plaintext (encryption at rest in RAM) */
+#define SHROUD_POLICY_OWNER	1u	/* the owner address space, user and kernel mode */
+#define SHROUD_POLICY_OWNER_USER 2u	/* the owner address space, user mode only */
+#define SHROUD_POLICY_MASK	3u
+/* Flags (RSI of SHROUD_HC_PROTECT). */
+#define SHROUD_PF_INTEGRITY	(1u << 8)	/* AES-256-GCM per frame (tag checked); default AES-256-XTS */
+#define SHROUD_PF_VALID		(SHROUD_POLICY_MASK | SHROUD_PF_INTEGRITY)
+
+#define SHROUD_PAGE_SIZE	4096u
+#define SHROUD_PROTECT_MAX_LEN	(16u << 20)	/* bytes per partition */
+
+/*
+ * SHROUD_HC_PROTECT - encrypt a range of the caller's memory in place and
+ * make it a partition owned by the caller's address space (its page-table
+ * root).  The range stays usable: the owner's accesses decrypt frames on
+ * demand into a small clear working set.
+ *   IN   RBX = GVA of the range, 4 KiB aligned, in the caller's user half
+ *   IN   RCX = length in bytes, a non-zero multiple of 4 KiB,
+ *              at most SHROUD_PROTECT_MAX_LEN
+ *   IN   RDX = sensitivity (SHROUD_SENS_*)
+ *   IN   RSI = policy | flags (SHROUD_POLICY_*, SHROUD_PF_*)
+ *   OUT  RAX = partition id (> 0) or an error:
+ *        -SHROUD_EINVAL  unaligned, zero length, unknown sensitivity/flags
+ *        -SHROUD_E2BIG   longer than SHROUD_PROTECT_MAX_LEN
+ *        -SHROUD_EFAULT  a page is not mapped (prefault it) or not RAM
+ *        -SHROUD_EACCES  a kernel address or a supervisor-only page
+ *        -SHROUD_EBUSY   overlaps a partition, or a frame is mapped twice
+ *        -SHROUD_ENOSPC  hypervisor tables full
+ *   Callers must pin the range (mlock) and keep it out of fork/COW, swap,
+ *   THP and core dumps (libshroud does): a changed GVA->GPA mapping of a
+ *   protected page is detected and reported (SHROUD_EV_REMAP), not followed.
+ */
+#define SHROUD_HC_PROTECT	1u
+
+/*
+ * SHROUD_HC_UNPROTECT - return a partition's frames to ordinary memory,
+ * decrypted in place.  Owner only.
+ *   IN   RBX = partition id
+ *   OUT  RAX = 0, -SHROUD_ENOENT (no such partition), -SHROUD_EPERM (not
+ *        the owner), -SHROUD_EIO (a frame failed its integrity check: the
+ *        partition is dropped and those frames are zeroed, never handed
+ *        back altered)
+ */
+#define SHROUD_HC_UNPROTECT	2u
+
+/*
+ * SHROUD_HC_QUERY - describe one partition (any caller: metadata only).
+ *   IN   RBX = partition id
+ *   OUT  RAX = 0 or -SHROUD_ENOENT
+ *   OUT  RBX = GVA of the range, RCX = length in bytes,
+ *   OUT  RDX = sensitivity | policy << 8 | tier << 16 | (owner == caller) << 24
+ *              | integrity << 25   (tier: SHROUD_TIER_*)
+ *   OUT  RSI = frames currently in clear
+ */
+#define SHROUD_HC_QUERY		3u
+#define SHROUD_TIER_CLEAR	0u
+#define SHROUD_TIER_ENCRYPTED	1u
+#define SHROUD_TIER_ISOLATED	2u
+
+/*
+ * SHROUD_HC_LIST - iterate over partition ids.
+ *   IN   RBX = cursor: 0 to start, else the last id returned
+ *   OUT  RAX = the smallest id greater than the cursor, or -SHROUD_ENOENT
+ */
+#define SHROUD_HC_LIST		4u
+
+/* SHROUD_HC_STATS output (all counters since boot). */
+struct shroud_stats {
+	uint32_t size;			/* OUT: bytes written */
+	uint32_t partitions;		/* OUT: live partitions */
+	uint64_t faults;		/* OUT: nested page faults on protected frames */
+	uint64_t decryptions;		/* OUT: frames decrypted */
+	uint64_t encryptions;		/* OUT: frames encrypted */
+	uint64_t evictions;		/* OUT: working-set evictions */
+	uint64_t denials;		/* OUT: accesses refused (foreign writes, policy) */
+	uint64_t tamper;		/* OUT: integrity-tag failures */
+	uint64_t anomalies;		/* OUT: execution in data frames */
+	uint64_t remaps;		/* OUT: changed GVA->GPA mappings seen */
+	uint64_t protected_frames;	/* OUT: frames in partitions */
+	uint64_t clear_frames;		/* OUT: frames currently in clear */
+};
+
+/*
+ * SHROUD_HC_STATS - global counters.
+ *   IN   RBX = GVA of a struct shroud_stats (writable, not protected)
+ *   IN   RCX = its size in bytes (>= 8; fewer bytes are written if smaller)
+ *   OUT  RAX = bytes written, -SHROUD_EFAULT, -SHROUD_EINVAL
+ */
+#define SHROUD_HC_STATS		5u
+
+/* One event (SHROUD_HC_EVENTS). */
+struct shroud_event {
+	uint32_t type;			/* OUT: SHROUD_EV_* */
+	uint32_t part_id;		/* OUT: partition concerned */
+	uint64_t seq;			/* OUT: increasing sequence number */
+	uint64_t gva;			/* OUT: page concerned (owner's GVA), or 0 */
+	uint64_t info;			/* OUT: type-specific: the other context's
+					 *      page-table root, the new GPA, ... */
+};
+#define SHROUD_EV_DENIED	1u	/* another context's write was refused */
+#define SHROUD_EV_TAMPER	2u	/* a frame failed its integrity check */
+#define SHROUD_EV_ANOMALY	3u	/* instruction fetch from a protected data frame */
+#define SHROUD_EV_REMAP		4u	/* the owner's GVA now maps another GPA */
+#define SHROUD_EV_FOREIGN_READ	5u	/* another context read ciphertext */
+
+/*
+ * SHROUD_HC_EVENTS - read (and optionally clear) the events of the
+ * caller's partitions; CPL 0 callers see all events.
+ *   IN   RBX = GVA of struct shroud_event[RCX] (writable, not protected)
+ *   IN   RCX = capacity in entries (<= 256)
+ *   IN   RDX = SHROUD_EVF_CLEAR to remove the returned events
+ *   OUT  RAX = number of events written, -SHROUD_EFAULT, -SHROUD_EINVAL
+ */
+#define SHROUD_HC_EVENTS	6u
+#define SHROUD_EVF_CLEAR	1u
+
+#define SHROUD_HC_MAX		7u	/* one past the highest call number */
 
 /* Error codes, returned negated in RAX.  Values follow Linux errno so that
  * libshroud can hand them to errno unchanged. */
@@ -78,5 +201,8 @@
 #define SHROUD_ENOSPC		28	/* hypervisor tables full */
 #define SHROUD_ENOSYS		38	/* unknown call number */
 #define SHROUD_E2BIG		7	/* length over the limit */
+#define SHROUD_ENODEV		19	/* protected memory unavailable (no AES-NI) */
+#define SHROUD_EIO		5	/* integrity check failed */
+#define SHROUD_EACCES		13	/* kernel address or supervisor page */
 
 #endif /* SHROUD_ABI_H */

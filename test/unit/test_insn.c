@@ -57,12 +57,37 @@ static void test_mismatch_and_truncation(void **state)
 	assert_int_equal(insn_len_expected(many, 20, cpuid_op, 2, 1), 0);
 }
 
+static void test_mov_to_cr(void **state)
+{
+	const uint8_t cr3_rax[] = { 0x0f, 0x22, 0xd8 };		/* mov %rax,%cr3 */
+	const uint8_t cr3_rdi[] = { 0x0f, 0x22, 0xdf };		/* mov %rdi,%cr3 */
+	const uint8_t cr3_r12[] = { 0x41, 0x0f, 0x22, 0xdc };	/* mov %r12,%cr3 */
+	const uint8_t cr4_rax[] = { 0x0f, 0x22, 0xe0 };		/* mov %rax,%cr4 */
+	const uint8_t not_mov[] = { 0x0f, 0x20, 0xd8 };		/* mov %cr3,%rax */
+	unsigned cr = 99, gpr = 99;
+
+	(void)state;
+	assert_int_equal(insn_decode_mov_to_cr(cr3_rax, 3, 1, &cr, &gpr), 3);
+	assert_int_equal(cr, 3);
+	assert_int_equal(gpr, 0);
+	assert_int_equal(insn_decode_mov_to_cr(cr3_rdi, 3, 1, &cr, &gpr), 3);
+	assert_int_equal(gpr, 7);
+	assert_int_equal(insn_decode_mov_to_cr(cr3_r12, 4, 1, &cr, &gpr), 4);
+	assert_int_equal(cr, 3);
+	assert_int_equal(gpr, 12);
+	assert_int_equal(insn_decode_mov_to_cr(cr4_rax, 3, 1, &cr, &gpr), 3);
+	assert_int_equal(cr, 4);
+	assert_int_equal(insn_decode_mov_to_cr(not_mov, 3, 1, &cr, &gpr), 0);
+	assert_int_equal(insn_decode_mov_to_cr(cr3_rax, 2, 1, &cr, &gpr), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_mismatch_and_truncation),
+		cmocka_unit_test(test_mov_to_cr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

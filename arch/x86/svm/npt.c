@@ -60,7 +60,7 @@ static int hide_region(struct pgt *p, uint64_t base, uint64_t size)
 	return 0;
 }
 
-int npt_build(const struct boot_info *bi, uint64_t *ncr3)
+int npt_build(const struct boot_info *bi, struct pgt *npt)
 {
 	int gb_pages = !!(cpuid(0x80000001).edx & (1u << 26));
 	struct pgt p = {
@@ -90,6 +90,30 @@ int npt_build(const struct boot_info *bi, uint64_t *ncr3)
 		 (unsigned long long)(bi->hv_base + bi->hv_size),
 		 bi->expose_hv_memory ? "EXPOSED" : "hidden",
 		 (unsigned long long)(frame_used() - before));
-	*ncr3 = p.root;
+	*npt = p;
 	return 0;
+}
+
+/* NX in nested entries is honoured because the host runs with EFER.NXE
+ * (the loader sets it); APM Vol. 2, 15.25.2. */
+int svm_npt_map_4k(struct vcpu *v, uint64_t gpa, uint64_t hpa, unsigned perms)
+{
+	struct svm_vcpu *s = to_svm(v);
+	uint64_t e = 0;
+
+	if (perms)
+		e = (hpa & PTE_ADDR_MASK) | PTE_P | PTE_US |
+		    ((perms & VPERM_W) ? PTE_RW : 0) |
+		    ((perms & VPERM_X) ? 0 : PTE_NX);
+	s->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
+	return pgt_set_entry(&s->npt, gpa & ~0xfffull, 1, e);
+}
+
+int svm_npt_identity_2m(struct vcpu *v, uint64_t gpa)
+{
+	struct svm_vcpu *s = to_svm(v);
+
+	s->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
+	return pgt_set_entry(&s->npt, gpa & ~(PAGE_SIZE_2M - 1), 2,
+			     (gpa & ~(PAGE_SIZE_2M - 1)) | NPT_FLAGS | PTE_PS);
 }

@@ -164,8 +164,9 @@ static int svm_init(struct vcpu *v, const struct boot_info *bi)
 	s->decode_warn_budget = 16;
 	/* The host's own FS, GS, TR (desc_init() ran) for VMLOAD after exits. */
 	__asm__ volatile("vmsave %%rax" ::"a"(s->host_vmcb_pa) : "memory");
-	if (npt_build(bi, &s->ncr3))
+	if (npt_build(bi, &s->npt))
 		return -1;
+	s->ncr3 = s->npt.root;
 	if (init_control(s, bi))
 		return -1;
 	init_guest_state(&s->vmcb->save, bi);
@@ -209,6 +210,34 @@ static void svm_dump(const struct vcpu *v)
 		(unsigned long long)v->gpr.rcx, (unsigned long long)v->gpr.rdx);
 }
 
+static void svm_guest_paging(const struct vcpu *v, uint64_t *cr0,
+			     uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
+{
+	const struct vmcb_save *g = &to_svm(v)->vmcb->save;
+
+	*cr0 = g->cr0;
+	*cr3 = g->cr3;
+	*cr4 = g->cr4;
+	*efer = g->efer;
+}
+
+static unsigned svm_guest_cpl(const struct vcpu *v)
+{
+	return to_svm(v)->vmcb->save.cpl;
+}
+
+/* CR3 writes are intercepted only while an owner-only partition exists:
+ * each one costs an exit (APM Vol. 2, 15.9). */
+static void svm_intercept_cr3(struct vcpu *v, int on)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
+
+	if (on)
+		c->intercept_cr |= SVM_INTERCEPT_CR3_WRITE;
+	else
+		c->intercept_cr &= ~SVM_INTERCEPT_CR3_WRITE;
+}
+
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "AMD-V (SVM + NPT)",
 	.probe = svm_probe,
@@ -216,4 +245,9 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.init = svm_init,
 	.run = svm_run,
 	.dump = svm_dump,
+	.npt_map_4k = svm_npt_map_4k,
+	.npt_identity_2m = svm_npt_identity_2m,
+	.guest_paging = svm_guest_paging,
+	.guest_cpl = svm_guest_cpl,
+	.intercept_cr3 = svm_intercept_cr3,
 };

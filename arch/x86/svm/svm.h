@@ -4,9 +4,13 @@
 #ifndef ARCH_X86_SVM_SVM_H
 #define ARCH_X86_SVM_SVM_H
 
+#define SVM_EXIT_CR3_WRITE	0x013
+#define SVM_INTERCEPT_CR3_WRITE	(1u << (16 + 3))
+
 #include <stdint.h>
 #include "arch/x86/svm/vmcb.h"
 #include "core/vcpu.h"
+#include "mm/pgtable.h"
 
 struct svm_vcpu {
 	struct vmcb *vmcb;
@@ -16,6 +20,7 @@ struct svm_vcpu {
 	uint8_t *msrpm;			/* 8 KiB MSR permission map */
 	uint8_t *iopm;			/* 12 KiB I/O permission map */
 	uint64_t ncr3;
+	struct pgt npt;			/* the nested page tables */
 	int nrips;			/* CPUID 8000_000A EDX[3] */
 	uint16_t log_port;		/* hidden from the guest */
 	uint32_t decode_warn_budget;
@@ -23,7 +28,10 @@ struct svm_vcpu {
 
 /* Nested page tables: identity map of the guest-physical space without the
  * hypervisor's frames (npt.c).  Returns 0 or a negative code. */
-int npt_build(const struct boot_info *bi, uint64_t *ncr3);
+int npt_build(const struct boot_info *bi, struct pgt *npt);
+/* vcpu_ops: one 4 KiB GPA, and a 2 MiB identity leaf (npt.c). */
+int svm_npt_map_4k(struct vcpu *v, uint64_t gpa, uint64_t hpa, unsigned perms);
+int svm_npt_identity_2m(struct vcpu *v, uint64_t gpa);
 
 /* Exit dispatch (svm_exit.c). */
 void svm_handle_exit(struct vcpu *v);

@@ -12,6 +12,7 @@
 #include "core/gmem.h"
 #include "core/hypercall.h"
 #include "core/log.h"
+#include "core/protect.h"
 #include "mm/gpt_walk.h"
 
 #define VEC_UD	6
@@ -172,6 +173,69 @@ static void exit_ioio(struct vcpu *v)
 	m->save.rip = m->ctl.exit_info2;	/* next RIP (15.10.2) */
 }
 
+static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
+{
+	struct vmcb_save *g = &to_svm(v)->vmcb->save;
+	uint64_t *regs[16] = {
+		&g->rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &g->rsp,
+		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
+		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
+		&v->gpr.r14, &v->gpr.r15,
+	};
+
+	return regs[gpr & 15];
+}
+
+/* MOV CR3: with decode assists EXITINFO1 names the GPR (15.8.1); without
+ * them (QEMU TCG) the instruction is fetched and decoded. */
+static int cr3_source(struct vcpu *v, unsigned *gpr, unsigned *len)
+{
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_save *g = &s->vmcb->save;
+	struct gpt_walk w = guest_walker(g);
+	uint8_t b[INSN_MAX_LEN];
+	unsigned cr, n, lm = (g->efer & EFER_LMA) && (g->cs.attrib & (1u << 9));
+
+	if (s->vmcb->ctl.exit_info1 & (1ull << 63)) {
+		*gpr = (unsigned)(s->vmcb->ctl.exit_info1 & 0xf);
+		*len = 0;
+		return 0;
+	}
+	for (n = INSN_MAX_LEN; n >= 3; n--)
+		if (!gpt_read(&w, g->cs.base + g->rip, b, n))
+			break;
+	if (n < 3 || !insn_decode_mov_to_cr(b, n, (int)lm, &cr, gpr) || cr != 3)
+		return -1;
+	*len = insn_decode_mov_to_cr(b, n, (int)lm, &cr, gpr);
+	return 0;
+}
+
+static void exit_cr3_write(struct vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_save *g = &s->vmcb->save;
+	unsigned gpr, len;
+	uint64_t val;
+
+	v->exits[VEXIT_CR3_WRITE]++;
+	if (cr3_source(v, &gpr, &len))
+		vcpu_stop(v, "cannot decode the CR3 write");
+	val = *gpr_slot(v, gpr);
+	if ((g->cr4 & (1ull << 17)) && (val & (1ull << 63)))
+		val &= ~(1ull << 63);	/* PCID "no flush": we flush anyway */
+	if (val & 0x7ff0000000000000ull) {	/* MBZ bits 62:52 */
+		svm_inject_exception(v, VEC_GP, 1, 0);
+		return;
+	}
+	g->cr3 = val;
+	s->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
+	if (s->nrips && s->vmcb->ctl.next_rip)
+		g->rip = s->vmcb->ctl.next_rip;
+	else
+		g->rip += len;
+	prot_cr3_write(v, val);
+}
+
 static void exit_svm_insn(struct vcpu *v)
 {
 	v->exits[VEXIT_SVM_INSN]++;
@@ -181,8 +245,21 @@ static void exit_svm_insn(struct vcpu *v)
 static void exit_npf(struct vcpu *v)
 {
 	struct vmcb *m = to_svm(v)->vmcb;
+	int rc;
 
 	v->exits[VEXIT_NPF]++;
+	rc = prot_npf(v, m->ctl.exit_info2, m->ctl.exit_info1, m->save.rip);
+	if (rc > 0)
+		return;
+	if (rc == -2 && m->save.cpl == 3) {
+		/* Integrity failure: the owner gets #GP, never altered data. */
+		svm_inject_exception(v, VEC_GP, 1, 0);
+		return;
+	}
+	if (rc < 0)
+		vcpu_stop(v, rc == -2 ? "protected frame failed its integrity "
+			  "check under the guest kernel" :
+			  "no progress on a protected frame");
 	log_err("svm", "nested page fault: gpa 0x%llx error 0x%llx",
 		(unsigned long long)m->ctl.exit_info2,
 		(unsigned long long)m->ctl.exit_info1);
@@ -222,6 +299,9 @@ void svm_handle_exit(struct vcpu *v)
 		break;
 	case SVM_EXIT_NPF:
 		exit_npf(v);
+		break;
+	case SVM_EXIT_CR3_WRITE:
+		exit_cr3_write(v);
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		v->exits[VEXIT_SHUTDOWN]++;

@@ -1,0 +1,275 @@
+/*
+ * core/protect.c - protected memory: state, the engines' executor
+ * callbacks, nested page faults and owner switches (see protect.h).  The
+ * hypercalls are in core/hc_protect.c.
+ */
+#include "core/protect.h"
+#include "core/gmem.h"
+#include "core/lib.h"
+#include "core/log.h"
+#include "core/prot_state.h"
+#include "include/shroud/abi.h"
+#include "mm/frame.h"
+
+struct prot_state prot;
+
+/* ---- executor callbacks (mm/mpe_exec.h) --------------------------------- */
+
+static void *exec_frame(void *ctx, gfn_t g)
+{
+	(void)ctx;
+	if (!gmem_is_ram(g.v << 12, 4096))
+		return NULL;
+	return hpa_ptr(g.v << 12);
+}
+
+static unsigned vperms(uint8_t mpe_perms)
+{
+	return ((mpe_perms & MPE_ACC_R) ? VPERM_R : 0) |
+	       ((mpe_perms & MPE_ACC_W) ? VPERM_W : 0) |
+	       ((mpe_perms & MPE_ACC_X) ? VPERM_X : 0);
+}
+
+static int exec_npt(void *ctx, const struct mpe_action *a)
+{
+	struct vcpu *v = ctx;
+	unsigned perms = a->type == MPE_ACT_MAP ? vperms(a->perms) : 0;
+	uint64_t g;
+	int rc = 0;
+
+	switch (a->type) {
+	case MPE_ACT_MAP:
+	case MPE_ACT_UNMAP:
+		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++) {
+			if ((g << 12) == prot.diverted_gpa)
+				prot.diverted_gpa = 0;
+			rc = v->ops->npt_map_4k(v, g << 12, g << 12, perms);
+		}
+		return rc;
+	case MPE_ACT_MERGE:
+		return v->ops->npt_identity_2m(v, a->gfn << 12);
+	case MPE_ACT_MOVE:	/* out of every partition: ordinary memory */
+		for (g = a->gfn; a->part_to == PART_ID_NONE &&
+		     g < a->gfn + a->nframes && !rc; g++)
+			rc = v->ops->npt_map_4k(v, g << 12, g << 12,
+						VPERM_R | VPERM_W | VPERM_X);
+		return rc;
+	default:	/* SPLIT: 4 KiB maps split on demand */
+		return 0;
+	}
+}
+
+/* The owner's GVA of frame @gfn in guest partition @p, or 0. */
+static uint64_t gva_of(const struct prot_part *p, uint64_t gfn)
+{
+	uint64_t i, n = p->len >> 12;
+
+	for (i = 0; i < n; i++)
+		if (p->gfns[i] == gfn)
+			return p->gva + (i << 12);
+	return 0;
+}
+
+void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
+{
+	struct prot_event_rec *e;
+	uint32_t slot;
+
+	if (prot.ev_n == PROT_EVENTS) {		/* full: drop the oldest */
+		prot.ev_head = (prot.ev_head + 1) % PROT_EVENTS;
+		prot.ev_n--;
+		prot.ev_dropped++;
+	}
+	slot = (prot.ev_head + prot.ev_n) % PROT_EVENTS;
+	e = &prot.ev[slot];
+	e->ev.type = type;
+	e->ev.part_id = (uint32_t)part + 1;	/* guest ids are MPE ids + 1 */
+	e->ev.seq = ++prot.ev_seq;
+	e->ev.gva = gva;
+	e->ev.info = info;
+	e->owner = prot.part[part].owner;
+	prot.ev_n++;
+}
+
+static void exec_raise(void *ctx, const struct mpe_action *a)
+{
+	const struct prot_part *p = &prot.part[a->part < PROT_PART_SLOTS ? a->part : 0];
+	uint64_t gva = a->part < PROT_PART_SLOTS ? gva_of(p, a->gfn) : 0;
+
+	(void)ctx;
+	switch (a->code) {
+	case MPE_RAISE_DENIED_WRITE:
+		prot.st.denials++;
+		prot.denied_write = 1;
+		prot_event(SHROUD_EV_DENIED, a->part, gva, prot.fault_ctx);
+		break;
+	case MPE_RAISE_DENIED_READ:
+		prot.st.foreign_reads++;
+		prot_event(SHROUD_EV_FOREIGN_READ, a->part, gva, prot.fault_ctx);
+		break;
+	case MPE_RAISE_INTEGRITY:
+		prot.st.tamper++;
+		prot.tampered = 1;
+		prot_event(SHROUD_EV_TAMPER, a->part, gva, a->gfn << 12);
+		log_warn("prot", "partition %u: frame 0x%llx failed its "
+			 "integrity check", (unsigned)a->part + 1,
+			 (unsigned long long)(a->gfn << 12));
+		break;
+	case MPE_RAISE_ANOMALY_EXEC:
+	case MPE_RAISE_ANOMALY_REPORT:
+		prot.st.anomalies++;
+		prot_event(SHROUD_EV_ANOMALY, a->part, gva, a->gfn << 12);
+		break;
+	default:
+		break;
+	}
+}
+
+int prot_run(struct mpe_event *ev)
+{
+	return mpe_exec_event(&prot.exec, ev);
+}
+
+void prot_exec_setup(struct vcpu *v)
+{
+	prot.exec.m = &prot.mpe;
+	prot.exec.aem = &prot.aem;
+	prot.exec.ops.frame = exec_frame;
+	prot.exec.ops.npt = exec_npt;
+	prot.exec.ops.raise = exec_raise;
+	prot.exec.ops.ctx = v;
+}
+
+void prot_update_intercepts(void)
+{
+	unsigned i, any = 0;
+
+	for (i = 0; i < PROT_PART_SLOTS; i++)
+		if (prot.part[i].used && prot.part[i].policy != SHROUD_POLICY_ANY)
+			any = 1;
+	prot.v->ops->intercept_cr3(prot.v, (int)any);
+}
+
+/* Put the diverted GPA back to "not present": its next access faults and
+ * the policy maps it again for whoever touches it. */
+static void undivert(struct vcpu *v)
+{
+	if (!prot.diverted_gpa)
+		return;
+	(void)v->ops->npt_map_4k(v, prot.diverted_gpa, prot.diverted_gpa, 0);
+	prot.diverted_gpa = 0;
+}
+
+/*
+ * Another context wrote to a protected frame: the MPE refused it.  The
+ * write goes to the scratch frame instead, which holds a copy of the
+ * frame's ciphertext (or zeros while the frame is clear), so the writer
+ * carries on, never sees plaintext, and the owner's frame is unchanged.
+ */
+static int divert(struct vcpu *v, uint64_t gpa)
+{
+	const struct fmeta *f = fmeta_get(&prot.mpe.fm, mk_gfn(gpa >> 12));
+
+	undivert(v);
+	if (fmeta_encrypted(f))
+		memcpy(hpa_ptr(prot.sink_hpa), hpa_ptr(gpa), 4096);
+	else
+		memset(hpa_ptr(prot.sink_hpa), 0, 4096);
+	prot.diverted_gpa = gpa;
+	return v->ops->npt_map_4k(v, gpa, prot.sink_hpa, VPERM_R | VPERM_W);
+}
+
+/* A guest that faults on the same GPA at the same RIP again and again is
+ * not making progress: stop it with a reason rather than spin silently. */
+static int npf_progress(uint64_t gpa, uint64_t rip)
+{
+	if (gpa == prot.last_npf_gpa && rip == prot.last_npf_rip) {
+		if (++prot.npf_repeat > 16)
+			return -1;
+	} else {
+		prot.last_npf_gpa = gpa;
+		prot.last_npf_rip = rip;
+		prot.npf_repeat = 0;
+	}
+	return 0;
+}
+
+int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
+{
+	uint64_t cr0, cr3, cr4, efer;
+	struct mpe_event ev = { 0 };
+	int rc;
+
+	if (!prot.enabled)
+		return 0;
+	if (!part_map_lookup(&prot.mpe.map, mk_gfn(gpa >> 12))) {
+		/* A frame released while unmapped: ordinary memory again. */
+		if (!gmem_is_ram(gpa & ~0xfffull, 4096))
+			return 0;
+		return v->ops->npt_map_4k(v, gpa & ~0xfffull, gpa & ~0xfffull,
+					  VPERM_R | VPERM_W | VPERM_X) ? -1 : 1;
+	}
+	v->ops->guest_paging(v, &cr0, &cr3, &cr4, &efer);
+	if (npf_progress(gpa & ~0xfffull, rip))
+		return -1;
+	ev.type = MPE_EV_NPF;
+	ev.access = (err & (1u << 4)) ? MPE_ACC_X :
+		    (err & (1u << 1)) ? MPE_ACC_W : MPE_ACC_R;
+	ev.gpa = mk_gpa(gpa & ~0xfffull);
+	ev.ctx = cr3;
+	ev.user = v->ops->guest_cpl(v) == 3;
+	prot.fault_ctx = cr3 & PART_OWNER_MASK;
+	prot.denied_write = prot.tampered = 0;
+	prot.st.faults++;
+	rc = prot_run(&ev);
+	if (rc == -ENG_EBADMSG || prot.tampered)
+		return -2;	/* the owner must not compute on altered data */
+	if (rc)
+		log_err("prot", "fault at gpa 0x%llx: engine error %d",
+			(unsigned long long)gpa, rc);
+	else if (prot.denied_write)
+		rc = divert(v, gpa & ~0xfffull);
+	return rc ? -1 : 1;
+}
+
+void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
+{
+	struct mpe_event ev = { 0 };
+	int rc;
+
+	if (!prot.enabled)
+		return;
+	undivert(v);
+	ev.type = MPE_EV_CTX_SWITCH;
+	ev.ctx = new_cr3;
+	prot.fault_ctx = new_cr3 & PART_OWNER_MASK;
+	rc = prot_run(&ev);
+	if (!rc && ++prot.cr3_switches % 64 == 0) {
+		struct mpe_event tick = { 0 };
+
+		tick.type = MPE_EV_TICK;
+		rc = prot_run(&tick);
+	}
+	if (rc)
+		log_err("prot", "owner switch to cr3 0x%llx: engine error %d",
+			(unsigned long long)new_cr3, rc);
+}
+
+void prot_print(void)
+{
+	unsigned i;
+
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct prot_part *p = &prot.part[i];
+		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+
+		if (!p->used || !mp)
+			continue;
+		log_raw("  partition %u: %llu KiB sens %u policy %u tier %u "
+			"clear %u/%u owner 0x%llx faults %llu\n", i + 1,
+			(unsigned long long)(p->len >> 10), p->sens, p->policy,
+			mp->tier, mp->ws.n, mp->ws.limit,
+			(unsigned long long)p->owner,
+			(unsigned long long)mp->cnt.faults);
+	}
+}
