@@ -39,7 +39,7 @@
 
 /* ABI version: major changes break callers, minor ones only add calls. */
 #define SHROUD_ABI_MAJOR	1u
-#define SHROUD_ABI_MINOR	0u	/* 1 once calls 1-6 (ABI 1.1) are implemented */
+#define SHROUD_ABI_MINOR	1u	/* 1.1: calls 1-6 (protected memory) */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
