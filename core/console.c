@@ -16,7 +16,7 @@
 static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_CPUID] = "cpuid", [VEXIT_HYPERCALL] = "hypercall",
 	[VEXIT_MSR_READ] = "msr_read", [VEXIT_MSR_WRITE] = "msr_write",
-	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_SVM_INSN] = "svm_insn",
+	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_HLT] = "hlt", [VEXIT_SVM_INSN] = "svm_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_OTHER] = "other",
 };
 

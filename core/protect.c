@@ -150,6 +150,21 @@ void prot_update_intercepts(void)
 	prot.v->ops->intercept_cr3(prot.v, (int)any);
 }
 
+/* HLT is intercepted while owner-only frames are in clear. */
+static void update_hlt(struct vcpu *v)
+{
+	unsigned i, clear = 0;
+
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+
+		if (mp && prot.part[i].used &&
+		    prot.part[i].policy != SHROUD_POLICY_ANY && mp->ws.n)
+			clear = 1;
+	}
+	v->ops->intercept_hlt(v, (int)clear);
+}
+
 /* Put the diverted GPA back to "not present": its next access faults and
  * the policy maps it again for whoever touches it. */
 static void undivert(struct vcpu *v)
@@ -229,6 +244,7 @@ int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
 			(unsigned long long)gpa, rc);
 	else if (prot.denied_write)
 		rc = divert(v, gpa & ~0xfffull);
+	update_hlt(v);
 	return rc ? -1 : 1;
 }
 
@@ -253,6 +269,24 @@ void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
 	if (rc)
 		log_err("prot", "owner switch to cr3 0x%llx: engine error %d",
 			(unsigned long long)new_cr3, rc);
+	update_hlt(v);
+}
+
+void prot_idle(struct vcpu *v)
+{
+	struct mpe_event ev = { 0 };
+	int rc;
+
+	if (!prot.enabled)
+		return;
+	undivert(v);
+	ev.type = MPE_EV_CTX_SWITCH;
+	ev.ctx = 0;		/* no address space: every owner is away */
+	prot.fault_ctx = 0;
+	rc = prot_run(&ev);
+	if (rc)
+		log_err("prot", "idle switch: engine error %d", rc);
+	update_hlt(v);
 }
 
 void prot_print(void)

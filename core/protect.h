@@ -6,6 +6,7 @@
  *   PROTECT hypercall --> CLASSIFY events --> UNMAP + ENCRYPT in place
  *   nested page fault --> NPF event --------> DECRYPT + MAP, evict LRU
  *   guest CR3 write ----> CTX_SWITCH event -> owner away: UNMAP (+ENCRYPT)
+ *   guest HLT (idle) ---> CTX_SWITCH to nobody (lazy TLB keeps the CR3)
  *
  * Owner-only plaintext: the owner is the guest page-table root (CR3, PCID
  * bits masked) that called PROTECT.  Another context reading a protected
@@ -37,6 +38,15 @@ int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip);
 
 /* The guest wrote @new_cr3: run the owner switch. */
 void prot_cr3_write(struct vcpu *v, uint64_t new_cr3);
+
+/*
+ * The guest executed HLT while protected frames were clear: nothing runs
+ * until the next interrupt, and a sleeping owner must leave no plaintext,
+ * even though Linux keeps the last process's CR3 loaded while idle (lazy
+ * TLB).  Runs the owner switch to "nobody", then stops intercepting HLT
+ * until frames are clear again; the caller re-executes the HLT natively.
+ */
+void prot_idle(struct vcpu *v);
 
 /* Hypercall handlers (ABI in include/shroud/abi.h). */
 int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r);

@@ -20,7 +20,8 @@ struct gpr_state {
 /* Exit reasons in vendor-neutral form, for counters and the console. */
 enum vexit {
 	VEXIT_CPUID, VEXIT_HYPERCALL, VEXIT_MSR_READ, VEXIT_MSR_WRITE,
-	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_SVM_INSN, VEXIT_SHUTDOWN,
+	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_HLT, VEXIT_SVM_INSN,
+	VEXIT_SHUTDOWN,
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -63,6 +64,8 @@ struct vcpu_ops {
 	unsigned (*guest_cpl)(const struct vcpu *v);
 	/* Intercept guest CR3 writes (context switches) or stop doing so. */
 	void (*intercept_cr3)(struct vcpu *v, int on);
+	/* Intercept HLT (the guest going idle) or stop doing so. */
+	void (*intercept_hlt)(struct vcpu *v, int on);
 };
 
 #define VPERM_R		0x1u

@@ -238,6 +238,16 @@ static void svm_intercept_cr3(struct vcpu *v, int on)
 		c->intercept_cr &= ~SVM_INTERCEPT_CR3_WRITE;
 }
 
+static void svm_intercept_hlt(struct vcpu *v, int on)
+{
+	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
+
+	if (on)
+		c->intercept1 |= SVM_INTERCEPT1_HLT;
+	else
+		c->intercept1 &= ~SVM_INTERCEPT1_HLT;
+}
+
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "AMD-V (SVM + NPT)",
 	.probe = svm_probe,
@@ -250,4 +260,5 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.guest_paging = svm_guest_paging,
 	.guest_cpl = svm_guest_cpl,
 	.intercept_cr3 = svm_intercept_cr3,
+	.intercept_hlt = svm_intercept_hlt,
 };

@@ -303,6 +303,13 @@ void svm_handle_exit(struct vcpu *v)
 	case SVM_EXIT_CR3_WRITE:
 		exit_cr3_write(v);
 		break;
+	case SVM_EXIT_HLT:
+		/* RIP stays on the HLT: with the intercept now off the guest
+		 * executes it natively and sleeps until its next interrupt. */
+		v->exits[VEXIT_HLT]++;
+		prot_idle(v);
+		v->ops->intercept_hlt(v, 0);
+		break;
 	case SVM_EXIT_SHUTDOWN:
 		v->exits[VEXIT_SHUTDOWN]++;
 		vcpu_stop(v, "guest shutdown (triple fault)");

@@ -18,6 +18,7 @@
 #define SVM_INTERCEPT1_NMI		(1u << 1)
 #define SVM_INTERCEPT1_INIT		(1u << 3)
 #define SVM_INTERCEPT1_CPUID		(1u << 18)
+#define SVM_INTERCEPT1_HLT		(1u << 24)
 #define SVM_INTERCEPT1_INVLPGA		(1u << 26)
 #define SVM_INTERCEPT1_IOIO_PROT	(1u << 27)
 #define SVM_INTERCEPT1_MSR_PROT		(1u << 28)
