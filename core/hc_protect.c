@@ -49,7 +49,8 @@ static int64_t check_protect_args(const struct gpt_walk *w, uint64_t gva,
 
 	if ((gva | len) & 0xfff || !len || sens > SHROUD_SENS_SECRET ||
 	    (flags & ~(uint64_t)SHROUD_PF_VALID) ||
-	    (flags & SHROUD_POLICY_MASK) > SHROUD_POLICY_OWNER_USER)
+	    (flags & SHROUD_POLICY_MASK) > SHROUD_POLICY_OWNER_USER ||
+	    ((flags & SHROUD_PF_WS_MASK) >> SHROUD_PF_WS_SHIFT) > SHROUD_WS_MAX)
 		return -SHROUD_EINVAL;
 	if (len > SHROUD_PROTECT_MAX_LEN)
 		return -SHROUD_E2BIG;
@@ -211,6 +212,13 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 	rc = classify_runs(&ev, pages, &id);
 	if (rc)
 		return rc;
+	if (r->rsi & SHROUD_PF_WS_MASK) {	/* nothing is clear yet */
+		uint64_t none[PROT_WS_CAP];
+
+		(void)ws_set_limit(&part_get(&prot.mpe.parts, id)->ws,
+				   (uint32_t)((r->rsi & SHROUD_PF_WS_MASK) >>
+					      SHROUD_PF_WS_SHIFT), none);
+	}
 	p = &prot.part[id];
 	p->gva = gva;
 	p->len = len;

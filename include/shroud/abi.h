@@ -79,7 +79,13 @@
 #define SHROUD_POLICY_MASK	3u
 /* Flags (RSI of SHROUD_HC_PROTECT). */
 #define SHROUD_PF_INTEGRITY	(1u << 8)	/* AES-256-GCM per frame (tag checked); default AES-256-XTS */
-#define SHROUD_PF_VALID		(SHROUD_POLICY_MASK | SHROUD_PF_INTEGRITY)
+/* Bits 23:16: the partition's clear working set W, in frames (1..
+ * SHROUD_WS_MAX); 0 = the hypervisor's default (8). */
+#define SHROUD_PF_WS_SHIFT	16u
+#define SHROUD_PF_WS_MASK	(0xffu << SHROUD_PF_WS_SHIFT)
+#define SHROUD_PF_WS(w)		(((uint32_t)(w) << SHROUD_PF_WS_SHIFT) & SHROUD_PF_WS_MASK)
+#define SHROUD_WS_MAX		16u
+#define SHROUD_PF_VALID		(SHROUD_POLICY_MASK | SHROUD_PF_INTEGRITY | SHROUD_PF_WS_MASK)
 
 #define SHROUD_PAGE_SIZE	4096u
 #define SHROUD_PROTECT_MAX_LEN	(16u << 20)	/* bytes per partition */
@@ -95,7 +101,8 @@
  *   IN   RDX = sensitivity (SHROUD_SENS_*)
  *   IN   RSI = policy | flags (SHROUD_POLICY_*, SHROUD_PF_*)
  *   OUT  RAX = partition id (> 0) or an error:
- *        -SHROUD_EINVAL  unaligned, zero length, unknown sensitivity/flags
+ *        -SHROUD_EINVAL  unaligned, zero length, unknown sensitivity/flags,
+ *                        W over SHROUD_WS_MAX
  *        -SHROUD_E2BIG   longer than SHROUD_PROTECT_MAX_LEN
  *        -SHROUD_EFAULT  a page is not mapped (prefault it) or not RAM
  *        -SHROUD_EACCES  a kernel address or a supervisor-only page
