@@ -18,6 +18,7 @@
 #define GFN_LOST	(~0ull)	/* page moved away by the kernel (REMAP) */
 
 static uint64_t page_gfn[PROT_PAGES_MAX];	/* PROTECT scratch */
+static uint32_t log_budget = 256;	/* guest-triggered log lines */
 static uint64_t page_sorted[PROT_PAGES_MAX];
 
 static struct gpt_walk caller_walk(const struct vcpu *v)
@@ -177,7 +178,8 @@ static int64_t classify_runs(struct mpe_event *ev, uint64_t pages,
 		if (rc) {
 			if (*id != PART_ID_NONE)
 				(void)release_frames(*id, page_gfn, i);
-			log_warn("prot", "PROTECT refused: engine error %d", rc);
+			if (log_ratelimit(&log_budget))
+				log_warn("prot", "PROTECT refused: engine error %d", rc);
 			return rc == -ENG_ENOSPC ? -SHROUD_ENOSPC : -SHROUD_EINVAL;
 		}
 		i += n;
@@ -229,7 +231,8 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 	memcpy(p->gfns, page_gfn, pages * 8);
 	p->used = 1;
 	prot_update_intercepts();
-	log_info("prot", "partition %u: %llu pages at gva 0x%llx, sens %u, "
+	if (log_ratelimit(&log_budget))
+		log_info("prot", "partition %u: %llu pages at gva 0x%llx, sens %u, "
 		 "policy %u, %s", id + 1u, (unsigned long long)pages,
 		 (unsigned long long)gva, p->sens, p->policy,
 		 p->integrity ? "AES-256-GCM" : "AES-256-XTS");
@@ -303,7 +306,8 @@ int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
 	rc = release_frames(id, p->gfns, p->len >> 12);
 	p->used = 0;
 	prot_update_intercepts();
-	log_info("prot", "partition %u released%s", id + 1u,
+	if (log_ratelimit(&log_budget))
+		log_info("prot", "partition %u released%s", id + 1u,
 		 rc == -ENG_EBADMSG ? " (integrity failures: frames zeroed)" : "");
 	if (rc == -ENG_EBADMSG)
 		return -SHROUD_EIO;

@@ -21,6 +21,7 @@
 #define PROT_WS_CAP	16u			/* largest working set W */
 #define PROT_PAGES_MAX	(SHROUD_PROTECT_MAX_LEN >> 12)
 #define PROT_EVENTS	256u
+#define PROT_ACTIONS	(2 * PROT_PAGES_MAX + 2 * PROT_PART_SLOTS * PROT_WS_CAP + 64)
 
 struct prot_part {
 	uint64_t gva, len;	/* the owner's range */

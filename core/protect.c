@@ -125,9 +125,21 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
 	}
 }
 
+/*
+ * Feed one event and run its actions.  The list is static and large: an
+ * owner coming back must lose every read-only ciphertext mapping of a
+ * partition whose frames are scattered over up to PROT_PAGES_MAX extents,
+ * and a switch away re-encrypts every partition's working set, in one go
+ * (mpe_exec_event's 64-entry stack list would stop half way).
+ */
 int prot_run(struct mpe_event *ev)
 {
-	return mpe_exec_event(&prot.exec, ev);
+	static struct mpe_action list[PROT_ACTIONS];
+	uint32_t n = 0;
+	int rc = mpe_handle(&prot.mpe, ev, list, PROT_ACTIONS, &n);
+	int rc2 = mpe_exec_run(&prot.exec, list, n);	/* decided: stands */
+
+	return rc ? rc : rc2;
 }
 
 void prot_exec_setup(struct vcpu *v)

@@ -471,7 +471,8 @@ static int on_ctx_switch(struct mpe *m, const struct mpe_event *ev,
 				if (m->map.ext[k].part_id == p->id)
 					rc = emit(l, MPE_ACT_UNMAP, p->id, m->map.ext[k].start,
 						  m->map.ext[k].nframes, 0, 0, 0);
-			p->ro_ciphertext = 0;
+			if (!rc)	/* all of them went out, else try again */
+				p->ro_ciphertext = 0;
 			continue;
 		}
 		for (uint32_t k = p->ws.n; k-- > 0 && !rc;) {
