@@ -27,9 +27,11 @@ test: setup
 	$(MAKE) unit
 	$(MAKE) integration
 
+# CMD reaches the runner through the environment, so any quoting survives.
+export CMD
 run: setup
 	$(MAKE) all
-	$(PYTHON) $(TOP)/scripts/qemu.py run $(if $(CMD),--cmd "$(CMD)")
+	$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"}
 
 clean:
 	rm -rf $(BUILD)

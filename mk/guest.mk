@@ -1,0 +1,45 @@
+# mk/guest.mk - the guest side: shroudctl, the initramfs, the ESP image,
+# QEMU integration tests and the boot benchmark.
+#   $(BUILD)/guest/shroudctl     static guest tool
+#   $(BUILD)/initramfs.cpio.gz   busybox + /init + guest programs
+#   $(BUILD)/esp.img             FAT ESP: BOOTX64.EFI = shroud.efi, kernel, initrd, shroud.cfg
+GUEST_CC      ?= gcc
+GUEST_CFLAGS  := -static -O2 -Wall -Wextra -Werror -std=gnu11 -I$(TOP)/include
+GUEST_PROGS   := $(BUILD)/guest/shroudctl
+GUEST_KERNEL  := $(TP)/linux/vmlinuz
+INITRAMFS     := $(BUILD)/initramfs.cpio.gz
+ESP_IMG       := $(BUILD)/esp.img
+# The integration tests and the benchmark need pytest; $(PYTHON) may be a
+# python without Debian's python3-pytest (e.g. a pyenv shim), so fall back
+# to the system interpreter.
+TEST_PYTHON    = $(shell for p in $(PYTHON) /usr/bin/python3; do \
+		   $$p -c 'import pytest' 2>/dev/null && { echo $$p; break; }; done)
+INTEGRATION_TIMEOUT ?= 1500
+BENCH_RUNS    ?= 3
+
+.PHONY: guest initramfs esp
+all: guest initramfs esp
+guest: $(GUEST_PROGS)
+initramfs: $(INITRAMFS)
+esp: $(ESP_IMG)
+
+$(BUILD)/guest/%: $(TOP)/guest/%.c $(TOP)/include/shroud/abi.h
+	@mkdir -p $(@D)
+	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
+
+$(INITRAMFS): $(TOP)/scripts/mkinitramfs.sh $(wildcard $(TOP)/guest/rootfs/*) $(GUEST_PROGS)
+	@mkdir -p $(@D)
+	$(TOP)/scripts/mkinitramfs.sh $@ $(GUEST_PROGS)
+
+$(ESP_IMG): $(TOP)/scripts/mkesp.sh $(BUILD)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)
+	$(TOP)/scripts/mkesp.sh $@ $(BUILD)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)
+
+# Real QEMU boots (TCG): each boot is bounded by the runner's own timeouts,
+# the whole run by `timeout`, which kills pytest (its fixtures then kill
+# QEMU and swtpm; the runner's atexit/signal handlers do the same).
+integration: all
+	@test -n "$(TEST_PYTHON)" || { echo "integration: no python with pytest" >&2; exit 1; }
+	timeout -k 30 $(INTEGRATION_TIMEOUT) $(TEST_PYTHON) -m pytest -v -p no:cacheprovider $(TOP)/test/integration
+
+bench-boot: all
+	$(TEST_PYTHON) $(TOP)/bench/boot.py --runs $(BENCH_RUNS)

@@ -1,0 +1,720 @@
+#!/usr/bin/env python3
+"""scripts/qemu.py - boot Shroud (or the control guest) in QEMU under TCG.
+
+A library for the integration tests and the boot benchmark, and a CLI:
+
+    qemu.py run [--cmd CMD] [--no-shroud | --direct] [--set KEY=VALUE ...]
+        interactive: the guest console (COM1) on this terminal (Ctrl-A x
+        quits QEMU), the hypervisor log (COM2) in build/hv.log, its debug
+        console keys through the FIFO build/hv-console (echo c > ...).  With
+        --cmd, run CMD in the guest, print its output, power off and exit
+        with CMD's exit status.
+    qemu.py esp OUT.img [--set KEY=VALUE ...]
+        write a copy of build/esp.img whose shroud.cfg has KEY replaced.
+
+The machine: q35, TCG, -cpu EPYC,+svm,+npt, 512 MiB, one CPU, no NIC (else
+OVMF tries network boot for minutes), no display; OVMF_CODE_4M read-only
+plus a per-boot copy of OVMF_VARS_4M; a per-boot swtpm (TPM 2.0, CRB);
+the ESP image on virtio-blk (bootindex 0: OVMF boots \\EFI\\BOOT\\BOOTX64.EFI
+from it as removable media, no shell); COM1 = guest console on QEMU's
+stdio; COM2 = the hypervisor's UART on a unix socket (read into hv.log,
+writable for the debug-console keys); QMP on a unix socket.
+
+Guest command passing: `shroud.cmd=<hex of the command>` on the kernel
+command line; guest/rootfs/init decodes and runs it, printing
+"shroud-guest: cmd begin" / "shroud-guest: cmd exit=N", then powers off.
+
+Every wait is bounded; Boot.close() (also on context exit, at interpreter
+exit and on SIGTERM) kills QEMU and swtpm and removes the temp dir; the
+children also get SIGKILL from the kernel if this process dies
+(PR_SET_PDEATHSIG).
+"""
+import argparse
+import atexit
+import ctypes
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, "build")
+ESP_IMG = os.path.join(BUILD, "esp.img")
+KERNEL = os.path.join(TOP, "third_party", "linux", "vmlinuz")
+INITRAMFS = os.path.join(BUILD, "initramfs.cpio.gz")
+OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
+OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+QEMU = os.environ.get("SHROUD_QEMU", "qemu-system-x86_64")
+CFG_PATH = "::/EFI/shroud/shroud.cfg"
+
+# Console markers printed by guest/rootfs/init.
+INIT_MARKER = "shroud-guest: init reached"
+SHELL_MARKER = "shroud-guest: shell"
+PROMPT = "shroud-guest# "
+CMD_EXIT_RE = r"shroud-guest: cmd exit=(\d+)"
+DEFAULT_CMDLINE = "console=ttyS0,115200 panic=-1"
+# The loader keeps at most 1023 characters of cmdline (config.h) and appends
+# initrd= and nosmp to it: keep ours well below.
+MAX_CMDLINE = 900
+
+HV_PORT_DEFAULT = 0x2f8       # COM2
+DEFAULT_BOOT_TIMEOUT = 240   # seconds, QEMU start to guest init
+
+
+class BootError(Exception):
+    """QEMU, swtpm or the guest did not do what was expected."""
+
+
+class Timeout(BootError):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Child processes: die with us, and are all killed at exit.
+
+_live_boots = set()
+_live_lock = threading.Lock()
+
+
+def _pdeathsig():
+    """preexec_fn: SIGKILL the child when the parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)        # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def _close_all():
+    with _live_lock:
+        boots = list(_live_boots)
+    for b in boots:
+        b.close()
+
+
+atexit.register(_close_all)
+
+
+def _on_sigterm(signum, frame):
+    """Kill our children first, then stop like Ctrl-C would (pytest ends
+    the session on KeyboardInterrupt and still runs the teardowns)."""
+    _close_all()
+    signal.signal(signum, signal.SIG_DFL)
+    raise KeyboardInterrupt("signal %d" % signum)
+
+
+if threading.current_thread() is threading.main_thread():
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+# --------------------------------------------------------------------------
+# Expect-style output streams.
+
+class Stream:
+    """Bytes from a child (a pipe or a socket), kept in memory and in a log
+    file, searched with regular expressions from a moving cursor.
+    Text is decoded as latin-1 so that every byte maps to one character."""
+
+    def __init__(self, name, logpath=None, echo=None):
+        self.name = name
+        self.text = ""
+        self.pos = 0
+        self.eof = False
+        self.cond = threading.Condition()
+        self.log = open(logpath, "ab", buffering=0) if logpath else None
+        self.echo = echo            # a binary file to copy output to
+
+    def feed(self, data):
+        if self.log:
+            self.log.write(data)
+        if self.echo:
+            try:
+                self.echo.write(data)
+                self.echo.flush()
+            except Exception:
+                pass
+        with self.cond:
+            self.text += data.decode("latin-1")
+            self.cond.notify_all()
+
+    def close(self):
+        with self.cond:
+            self.eof = True
+            self.cond.notify_all()
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    def start_reader(self, read):
+        """Run read() -> bytes ('' at EOF) in a daemon thread."""
+        def loop():
+            try:
+                while True:
+                    data = read()
+                    if not data:
+                        break
+                    self.feed(data)
+            except (OSError, ValueError):
+                pass
+            finally:
+                with self.cond:
+                    self.eof = True
+                    self.cond.notify_all()
+        t = threading.Thread(target=loop, name="reader-" + self.name,
+                             daemon=True)
+        t.start()
+        return t
+
+    def expect(self, pattern, timeout, alive=None):
+        """Wait for pattern after the cursor; move the cursor past it and
+        return the match.  Raises Timeout, or BootError at EOF."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                m = rx.search(self.text, self.pos)
+                if m:
+                    self.pos = m.end()
+                    return m
+                left = deadline - time.monotonic()
+                if self.eof or (alive is not None and not alive()):
+                    raise BootError("%s: ended before %r\n--- tail ---\n%s"
+                                    % (self.name, rx.pattern, self.tail()))
+                if left <= 0:
+                    raise Timeout("%s: no %r within %ss\n--- tail ---\n%s"
+                                  % (self.name, rx.pattern, timeout,
+                                     self.tail()))
+                self.cond.wait(min(left, 0.5))
+
+    def search(self, pattern, start=0):
+        with self.cond:
+            return re.search(pattern, self.text[start:])
+
+    def tail(self, n=3000):
+        return self.text[-n:]
+
+
+# --------------------------------------------------------------------------
+# ESP image and configuration.
+
+def parse_cfg(text):
+    """shroud.cfg text -> ordered list of (key, value) (comments dropped)."""
+    items = []
+    for line in text.splitlines():
+        line = line.strip().lstrip("\ufeff")
+        if not line or line.startswith("#"):     # comment lines only
+            continue
+        if "=" not in line:
+            raise BootError("shroud.cfg: bad line %r" % line)
+        k, v = line.split("=", 1)
+        items.append((k.strip(), v.strip()))
+    return items
+
+
+def read_cfg(esp):
+    if not os.path.exists(esp):
+        raise BootError("no ESP image %s (run make)" % esp)
+    out = subprocess.run(["mtype", "-i", esp, CFG_PATH],
+                         capture_output=True, timeout=30,
+                         env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+    if out.returncode:
+        raise BootError("%s: cannot read %s: %s" % (
+            esp, CFG_PATH, out.stderr.decode().strip()))
+    return out.stdout.decode()
+
+
+def render_cfg(base_text, overrides):
+    """Replace keys of the base cfg (keeping its comments and order);
+    append keys it lacks."""
+    done = set()
+    lines = []
+    for line in base_text.splitlines():
+        body = line.strip()
+        if "=" in body and not body.startswith("#"):
+            k = body.split("=", 1)[0].strip()
+            if k in overrides:
+                line = "%s = %s" % (k, overrides[k])
+                done.add(k)
+        lines.append(line)
+    for k, v in overrides.items():
+        if k not in done:
+            lines.append("%s = %s" % (k, v))
+    return "\n".join(lines) + "\n"
+
+
+def make_esp(out, overrides, base=ESP_IMG):
+    """Copy base ESP to out with shroud.cfg keys replaced."""
+    if not os.path.exists(base):
+        raise BootError("no ESP image %s (run make)" % base)
+    shutil.copyfile(base, out)
+    if overrides:
+        cfg = render_cfg(read_cfg(base), overrides)
+        tmp = out + ".cfg"
+        with open(tmp, "w") as f:
+            f.write(cfg)
+        subprocess.run(["mcopy", "-o", "-i", out, tmp, CFG_PATH], check=True,
+                       timeout=30, env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        os.unlink(tmp)
+    return out
+
+
+def encode_cmd(cmd):
+    return "shroud.cmd=" + cmd.encode().hex()
+
+
+# --------------------------------------------------------------------------
+# One boot.
+
+class Boot:
+    """One QEMU boot with its swtpm, temp dir and streams.
+
+    mode:     "shroud"  ESP with shroud.efi (cfg virtualize = yes)
+              "plain"   same ESP, cfg virtualize = no (loader boots the
+                        kernel without the hypervisor)
+              "direct"  no ESP, no shroud.efi: OVMF boots the kernel given
+                        with -kernel/-initrd/-append (loader-independent
+                        control)
+    cfg:      dict of shroud.cfg keys to replace (e.g. expose_hv_memory)
+    cmd:      a shell command for init to run, then power off
+    cmdline:  kernel command line (default: the cfg's, or DEFAULT_CMDLINE)
+    log_dir:  where console.log / hv.log / qemu.log are kept (default: the
+              temp dir, removed at close)
+    interactive: console on this process's terminal (CLI run)
+    """
+
+    def __init__(self, mode="shroud", cfg=None, cmd=None, cmdline=None,
+                 log_dir=None, interactive=False, echo=False, tpm=True,
+                 memory="512M", esp=ESP_IMG, hv_log=None, extra_args=()):
+        if mode not in ("shroud", "plain", "direct"):
+            raise ValueError(mode)
+        self.mode = mode
+        self.cfg = dict(cfg or {})
+        self.cmd = cmd
+        self.cmdline = cmdline
+        self.interactive = interactive
+        self.echo = echo
+        self.tpm = tpm
+        self.memory = memory
+        self.esp_base = esp
+        self.extra_args = list(extra_args)
+        self.dir = tempfile.mkdtemp(prefix="shroud-")
+        self.log_dir = log_dir or self.dir
+        os.makedirs(self.log_dir, exist_ok=True)
+        self.hv_log_path = hv_log or os.path.join(self.log_dir, "hv.log")
+        self.qemu = None
+        self.swtpm = None
+        self.hv_sock = None
+        self.console = None
+        self.hv = None
+        self.t_start = None
+        self._closed = False
+        self._qmp = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def start(self):
+        with _live_lock:
+            _live_boots.add(self)
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _kernel_cmdline(self, base):
+        parts = [base]
+        if self.cmd is not None:
+            parts.append(encode_cmd(self.cmd))
+        line = " ".join(p for p in parts if p)
+        if len(line) > MAX_CMDLINE:
+            raise BootError("kernel command line over %d characters (the "
+                            "guest command is hex-encoded: keep it under "
+                            "~%d bytes, or use the shell)"
+                            % (MAX_CMDLINE, (MAX_CMDLINE - len(base)) // 2 - 6))
+        return line
+
+    def _prepare_esp(self):
+        over = dict(self.cfg)
+        over.setdefault("virtualize", "yes" if self.mode == "shroud" else "no")
+        base = dict(parse_cfg(read_cfg(self.esp_base)))
+        cmdline = self.cmdline or base.get("cmdline") or DEFAULT_CMDLINE
+        over["cmdline"] = self._kernel_cmdline(cmdline)
+        base.update(over)
+        return make_esp(self._path("esp.img"), over, base=self.esp_base), base
+
+    def _start_swtpm(self):
+        state = self._path("tpm")
+        os.makedirs(state)
+        sock = os.path.join(state, "sock")
+        self.swtpm = subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + state,
+             "--ctrl", "type=unixio,path=" + sock, "--terminate",
+             "--log", "file=" + os.path.join(self.log_dir, "swtpm.log")],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT, preexec_fn=_pdeathsig)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(sock):
+            if self.swtpm.poll() is not None:
+                raise BootError("swtpm exited (%s)" % self.swtpm.returncode)
+            if time.monotonic() > deadline:
+                raise Timeout("swtpm socket did not appear")
+            time.sleep(0.02)
+        return ["-chardev", "socket,id=chrtpm,path=" + sock,
+                "-tpmdev", "emulator,id=tpm0,chardev=chrtpm",
+                "-device", "tpm-crb,tpmdev=tpm0"]
+
+    def qemu_args(self):
+        vars_copy = self._path("OVMF_VARS_4M.fd")
+        shutil.copyfile(OVMF_VARS, vars_copy)
+        hv_sock = self._path("hv.sock")
+        con = ("stdio,id=con0,mux=on,signal=off" if self.interactive
+               else "stdio,id=con0,signal=off")
+        hv_port = HV_PORT_DEFAULT
+        if self.mode == "direct":
+            cmdline = self._kernel_cmdline(self.cmdline or DEFAULT_CMDLINE)
+            boot = ["-kernel", KERNEL, "-initrd", INITRAMFS,
+                    "-append", cmdline]
+        else:
+            esp, cfg = self._prepare_esp()
+            hv_port = int(cfg.get("log_port", "0x2f8"), 0)
+            boot = ["-drive", "if=none,id=esp,format=raw,snapshot=on,file="
+                    + esp,
+                    "-device", "virtio-blk-pci,drive=esp,bootindex=0"]
+        # The hypervisor's UART: COM2 by default; at another port (the
+        # cfg's log_port) a 16550 that the firmware does not know about.
+        if hv_port == HV_PORT_DEFAULT:
+            hv_uart = ["-serial", "chardev:hv0"]
+        else:
+            hv_uart = ["-device",
+                       "isa-serial,chardev=hv0,iobase=0x%x,irq=3" % hv_port]
+        args = [QEMU, "-machine", "q35", "-accel", "tcg",
+                "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", "1",
+                "-nodefaults", "-nic", "none", "-display", "none",
+                "-vga", "none", "-no-reboot",
+                "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
+                + OVMF_CODE,
+                "-drive", "if=pflash,format=raw,unit=1,file=" + vars_copy,
+                "-chardev", con, "-serial", "chardev:con0",
+                "-chardev", "socket,id=hv0,path=%s,server=on,wait=on"
+                % hv_sock] + hv_uart + [
+                "-qmp", "unix:%s,server=on,wait=off" % self._path("qmp.sock")]
+        if self.interactive:
+            args += ["-mon", "chardev=con0,mode=readline"]
+        return args + boot + self.extra_args
+
+    def _connect_hv(self):
+        path = self._path("hv.sock")
+        deadline = time.monotonic() + 20
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(path)
+                return s
+            except OSError:
+                s.close()
+                if self.qemu.poll() is not None:
+                    raise BootError("QEMU exited (%s): %s" % (
+                        self.qemu.returncode, self.qemu_stderr()))
+                if time.monotonic() > deadline:
+                    raise Timeout("QEMU did not open %s" % path)
+                time.sleep(0.02)
+
+    def _start(self):
+        args = []
+        if self.tpm:
+            args = self._start_swtpm()
+        argv = self.qemu_args() + args
+        with open(os.path.join(self.log_dir, "qemu.cmd"), "w") as f:
+            f.write(" ".join(argv) + "\n")
+        self._stderr = open(os.path.join(self.log_dir, "qemu.log"), "wb")
+        self.t_start = time.monotonic()
+        if self.interactive:
+            self.qemu = subprocess.Popen(argv, stderr=self._stderr,
+                                         preexec_fn=_pdeathsig)
+        else:
+            self.qemu = subprocess.Popen(argv, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE,
+                                         stderr=self._stderr,
+                                         preexec_fn=_pdeathsig)
+            echo = sys.stdout.buffer if self.echo else None
+            self.console = Stream("console",
+                                  os.path.join(self.log_dir, "console.log"),
+                                  echo=echo)
+            out = self.qemu.stdout
+            self.console.start_reader(lambda: os.read(out.fileno(), 65536))
+        self.hv_sock = self._connect_hv()
+        self.hv = Stream("hv-log", self.hv_log_path)
+        sock = self.hv_sock
+        self.hv.start_reader(lambda: sock.recv(65536))
+
+    def alive(self):
+        return self.qemu is not None and self.qemu.poll() is None
+
+    def qemu_stderr(self):
+        try:
+            with open(os.path.join(self.log_dir, "qemu.log"), "rb") as f:
+                return f.read()[-2000:].decode("latin-1")
+        except OSError:
+            return ""
+
+    def elapsed(self):
+        return time.monotonic() - self.t_start
+
+    def wait_exit(self, timeout):
+        try:
+            return self.qemu.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Timeout("QEMU still running after %ss" % timeout)
+
+    def close(self):
+        if self._closed:
+            return
+        self._closed = True
+        for p in (self.qemu, self.swtpm):
+            if p is None:
+                continue
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait(5)
+        for s in (self.hv_sock, self._qmp):
+            if s is not None:
+                try:
+                    s.close()
+                except OSError:
+                    pass
+        if self.qemu is not None:
+            for f in (self.qemu.stdin, self.qemu.stdout):
+                if f:
+                    try:
+                        f.close()
+                    except OSError:
+                        pass
+        for st in (self.console, self.hv):
+            if st is not None:
+                st.close()
+        if getattr(self, "_stderr", None):
+            self._stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        with _live_lock:
+            _live_boots.discard(self)
+
+    # -- console, hypervisor log --------------------------------------------
+
+    def expect(self, pattern, timeout=DEFAULT_BOOT_TIMEOUT):
+        """Wait for pattern on the guest console (COM1)."""
+        return self.console.expect(pattern, timeout, alive=self.alive)
+
+    def expect_hv(self, pattern, timeout=60):
+        """Wait for pattern in the hypervisor log (COM2)."""
+        return self.hv.expect(pattern, timeout, alive=self.alive)
+
+    def send(self, data):
+        """Type on the guest console."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.qemu.stdin.write(data)
+        self.qemu.stdin.flush()
+
+    def send_hv(self, data):
+        """Type on the hypervisor's debug console (COM2)."""
+        if isinstance(data, str):
+            data = data.encode()
+        self.hv_sock.sendall(data)
+
+    def wait_init(self, timeout=DEFAULT_BOOT_TIMEOUT):
+        """Wait for init's marker; return seconds since QEMU started."""
+        self.expect(re.escape(INIT_MARKER), timeout)
+        return self.elapsed()
+
+    def wait_cmd(self, timeout=DEFAULT_BOOT_TIMEOUT):
+        """For a boot with cmd: wait for its end, return (rc, output)."""
+        self.expect(r"shroud-guest: cmd begin\r?\n", timeout)
+        start = self.console.pos
+        m = self.expect(CMD_EXIT_RE, timeout)
+        out = self.console.text[start:m.start()].replace("\r", "")
+        return int(m.group(1)), out
+
+    def wait_shell(self, timeout=DEFAULT_BOOT_TIMEOUT):
+        """For a boot without cmd: wait for the shell, make it quiet."""
+        self.expect(re.escape(SHELL_MARKER), timeout)
+        self.expect(re.escape(PROMPT), 60)
+        self.send("stty -echo; PS2=''\n")
+        self.expect(re.escape(PROMPT), 60)
+
+    def sh(self, cmd, timeout=120):
+        """Run cmd in the guest's interactive shell; return (rc, output).
+        The markers are split by quotes so the echoed line never matches."""
+        self.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n"
+                  % cmd)
+        self.expect(r"@@SH_BEGIN@@\r?\n", timeout)
+        start = self.console.pos
+        m = self.expect(r"@@SH_RC=(\d+)@@", timeout)
+        out = self.console.text[start:m.start()].replace("\r", "")
+        self.expect(re.escape(PROMPT), 30)
+        return int(m.group(1)), out
+
+    # -- QMP -------------------------------------------------------------------
+
+    def qmp(self, execute, timeout=60, **arguments):
+        """One QMP command; returns its "return" value."""
+        if self._qmp is None:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(timeout)
+            s.connect(self._path("qmp.sock"))
+            self._qmp = s
+            self._qmp_buf = b""
+            self._qmp_read()                     # greeting
+            self._qmp_send("qmp_capabilities", {})
+        self._qmp.settimeout(timeout)
+        return self._qmp_send(execute, arguments)
+
+    def _qmp_read(self):
+        while b"\n" not in self._qmp_buf:
+            data = self._qmp.recv(65536)
+            if not data:
+                raise BootError("QMP closed")
+            self._qmp_buf += data
+        line, self._qmp_buf = self._qmp_buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def _qmp_send(self, execute, arguments):
+        msg = {"execute": execute}
+        if arguments:
+            msg["arguments"] = arguments
+        self._qmp.sendall(json.dumps(msg).encode() + b"\n")
+        while True:
+            r = self._qmp_read()
+            if "return" in r:
+                return r["return"]
+            if "error" in r:
+                raise BootError("QMP %s: %s" % (execute, r["error"]))
+            # events are skipped
+
+
+# --------------------------------------------------------------------------
+# CLI
+
+def _overrides(pairs):
+    out = {}
+    for p in pairs or ():
+        if "=" not in p:
+            raise SystemExit("--set wants KEY=VALUE, got %r" % p)
+        k, v = p.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _key_fifo(boot, path):
+    """A FIFO whose bytes go to the hypervisor's debug console (the runner
+    holds COM2's only socket connection)."""
+    if os.path.exists(path):
+        os.unlink(path)
+    os.mkfifo(path)
+    fd = os.open(path, os.O_RDWR)   # O_RDWR: never EOF when writers leave
+
+    def relay():
+        try:
+            while boot.alive():
+                data = os.read(fd, 256)
+                if data:
+                    boot.send_hv(data)
+        except OSError:
+            pass
+    threading.Thread(target=relay, name="hv-keys", daemon=True).start()
+    return path
+
+
+def cmd_run(a):
+    mode = "direct" if a.direct else "plain" if a.no_shroud else "shroud"
+    hv_log = os.path.join(BUILD, "hv.log")
+    os.makedirs(BUILD, exist_ok=True)
+    if os.path.exists(hv_log):
+        os.unlink(hv_log)
+    if a.cmd is None:
+        boot = Boot(mode=mode, cfg=_overrides(a.set), cmdline=a.cmdline,
+                    interactive=True, hv_log=hv_log)
+        print("qemu.py: guest console follows (Ctrl-A x quits); "
+              "hypervisor log: %s" % hv_log, file=sys.stderr)
+        old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        keys = os.path.join(BUILD, "hv-console")
+        try:
+            boot.start()
+            _key_fifo(boot, keys)
+            print("qemu.py: hypervisor debug console: echo c > %s  "
+                  "(h = help)" % keys, file=sys.stderr)
+            return boot.qemu.wait()
+        finally:
+            signal.signal(signal.SIGINT, old)
+            boot.close()
+            if os.path.exists(keys):
+                os.unlink(keys)
+    with Boot(mode=mode, cfg=_overrides(a.set), cmd=a.cmd,
+              cmdline=a.cmdline, echo=True, hv_log=hv_log) as boot:
+        rc, _ = boot.wait_cmd(a.timeout)
+        try:
+            boot.wait_exit(60)
+        except Timeout:
+            print("qemu.py: guest did not power off", file=sys.stderr)
+        print("\nqemu.py: guest command exit status %d; hypervisor log: %s"
+              % (rc, hv_log), file=sys.stderr)
+        return rc
+
+
+def cmd_esp(a):
+    make_esp(a.out, _overrides(a.set))
+    return 0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="what", required=True)
+    r = sub.add_parser("run", help="boot, interactive or one command")
+    r.add_argument("--cmd", help="run this command in the guest, power off")
+    r.add_argument("--no-shroud", action="store_true",
+                   help="control boot: cfg virtualize = no")
+    r.add_argument("--direct", action="store_true",
+                   help="control boot: QEMU -kernel, no shroud.efi at all")
+    r.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="replace a shroud.cfg key for this boot")
+    r.add_argument("--cmdline", help="kernel command line")
+    r.add_argument("--timeout", type=float, default=DEFAULT_BOOT_TIMEOUT,
+                   help="seconds until the command must have finished")
+    r.set_defaults(fn=cmd_run)
+    e = sub.add_parser("esp", help="copy the ESP with a changed shroud.cfg")
+    e.add_argument("out")
+    e.add_argument("--set", action="append", metavar="KEY=VALUE")
+    e.set_defaults(fn=cmd_esp)
+    a = ap.parse_args(argv)
+    try:
+        return a.fn(a)
+    except BootError as ex:
+        print("qemu.py: %s" % ex, file=sys.stderr)
+        return 125
+
+
+if __name__ == "__main__":
+    sys.exit(main())
