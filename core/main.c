@@ -55,6 +55,16 @@ static void revoke_loader_exec(const struct boot_info *bi)
 	if (pgt_map(&p, base, base, end - base, PTE_P | PTE_RW | PTE_NX))
 		panic("cannot revoke the loader's execute mapping");
 	write_cr3(read_cr3());
+	/* Hedron's habit: no host mapping is both writable and executable
+	 * (a CPU without NX cannot have that; the loader then maps no NX). */
+	if (!(cpuid(0x80000001).edx & (1u << 20))) {
+		log_warn("mem", "no NX: host mappings cannot be W^X");
+		return;
+	}
+	if (pgt_count_wx(&p))
+		panic("host page tables have %llu W+X mappings",
+		      (unsigned long long)pgt_count_wx(&p));
+	log_info("mem", "host page tables: W^X holds");
 }
 
 static void log_cpu(void)

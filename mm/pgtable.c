@@ -124,3 +124,25 @@ uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out)
 		*level_out = 0;
 	return 0;
 }
+
+static uint64_t count_wx(const struct pgt *p, uint64_t table, unsigned level)
+{
+	const uint64_t *t = table_ptr(p, table);
+	uint64_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < 512; i++) {
+		if (!(t[i] & PTE_P))
+			continue;
+		if (is_leaf(t[i], level))
+			n += (t[i] & PTE_RW) && !(t[i] & PTE_NX);
+		else
+			n += count_wx(p, t[i], level - 1);
+	}
+	return n;
+}
+
+uint64_t pgt_count_wx(const struct pgt *p)
+{
+	return count_wx(p, p->root, PGT_LEVELS);
+}

@@ -82,4 +82,10 @@ int pgt_map(struct pgt *p, uint64_t va, uint64_t pa, uint64_t size,
  */
 uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out);
 
+/*
+ * pgt_count_wx - number of present leaves that are both writable and
+ * executable (RW set, NX clear).  The host's tables must have none.
+ */
+uint64_t pgt_count_wx(const struct pgt *p);
+
 #endif /* MM_PGTABLE_H */

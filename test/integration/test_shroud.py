@@ -18,6 +18,12 @@ def test_hv_banner(shroud):
     assert re.search(HV_CPU_RE, shroud.hv.text), "no 'cpu:' line"
 
 
+def test_hv_host_mappings_are_wx_free(shroud):
+    # The core walks its own page tables after the launch and panics on a
+    # mapping both writable and executable; this line says the walk ran.
+    assert "mem: host page tables: W^X holds" in shroud.hv.text, shroud.hv.tail()
+
+
 def test_hv_reserved_memory_line(shroud):
     m = re.search(HV_MEM_RE, shroud.hv.text)
     assert m, "no 'mem: reserved' line:\n" + shroud.hv.tail()

@@ -138,23 +138,6 @@ static void test_table_flags_everywhere(void **state)
 	check_table_flags(p.root, 4, PTE_P | PTE_RW | PTE_US);
 }
 
-/* A host-style layout has no mapping both writable and executable. */
-static unsigned count_wx(uint64_t table, unsigned level)
-{
-	const uint64_t *t = arena_ptr(&arena, table);
-	unsigned i, n = 0;
-
-	for (i = 0; i < 512; i++) {
-		if (!(t[i] & PTE_P))
-			continue;
-		if (level == 1 || (t[i] & PTE_PS))
-			n += (t[i] & PTE_RW) && !(t[i] & PTE_NX);
-		else
-			n += count_wx(t[i] & PTE_ADDR_MASK, level - 1);
-	}
-	return n;
-}
-
 static void test_host_layout_is_wx_free(void **state)
 {
 	struct pgt p = new_pgt(3, PTE_P | PTE_RW);
@@ -166,10 +149,10 @@ static void test_host_layout_is_wx_free(void **state)
 	assert_int_equal(pgt_map(&p, core + 0x4000, 0x1be04000, 0x1000, PTE_P | PTE_NX), 0);
 	assert_int_equal(pgt_map(&p, core + 0x5000, 0x1be05000, 0x8000,
 				 PTE_P | PTE_RW | PTE_NX), 0);
-	assert_int_equal(count_wx(p.root, 4), 0);
+	assert_int_equal(pgt_count_wx(&p), 0);
 	/* The control: one RW+X page is found. */
 	assert_int_equal(pgt_map(&p, 0x5000, 0x5000, 0x1000, PTE_P | PTE_RW), 0);
-	assert_int_equal(count_wx(p.root, 4), 1);
+	assert_int_equal(pgt_count_wx(&p), 1);
 }
 
 static void test_errors(void **state)
