@@ -53,7 +53,7 @@ struct prot_state {
 	uint64_t sink_hpa;	/* scratch frame for diverted foreign writes */
 	uint64_t diverted_gpa;	/* GPA mapped to the sink now, 0 if none */
 	uint64_t fault_ctx;	/* CR3 of the context being handled */
-	uint64_t last_npf_gpa, last_npf_rip;
+	uint64_t last_npf_rip, npf_gpa[2];	/* last two GPAs at that RIP */
 	uint32_t npf_repeat;
 	uint32_t cr3_switches;
 	int denied_write, tampered;

@@ -206,18 +206,39 @@ static int divert(struct vcpu *v, uint64_t gpa)
 	return v->ops->npt_map_4k(v, gpa, prot.sink_hpa, VPERM_R | VPERM_W);
 }
 
-/* A guest that faults on the same GPA at the same RIP again and again is
- * not making progress: stop it with a reason rather than spin silently. */
+/*
+ * Forward progress.  One instruction may need two protected frames at once
+ * (an access crossing a page boundary, a string copy): with a working set
+ * of one frame (ISOLATED tier) they would evict each other forever.  Faults
+ * at one RIP that come back to the GPA of two faults ago are such a
+ * ping-pong: the partition's W grows by one frame.  The same GPA at the
+ * same RIP over and over is no progress at all: the guest is stopped with
+ * a reason, never left spinning silently.
+ */
 static int npf_progress(uint64_t gpa, uint64_t rip)
 {
-	if (gpa == prot.last_npf_gpa && rip == prot.last_npf_rip) {
-		if (++prot.npf_repeat > 16)
-			return -1;
-	} else {
-		prot.last_npf_gpa = gpa;
+	const struct part_extent *x = part_map_lookup(&prot.mpe.map,
+						      mk_gfn(gpa >> 12));
+	struct partition *mp = x ? part_get(&prot.mpe.parts, x->part_id) : NULL;
+
+	if (rip != prot.last_npf_rip) {
 		prot.last_npf_rip = rip;
+		prot.npf_gpa[0] = prot.npf_gpa[1] = ~0ull;
 		prot.npf_repeat = 0;
 	}
+	if (gpa == prot.npf_gpa[0]) {
+		if (++prot.npf_repeat > 16)
+			return -1;
+	} else if (gpa == prot.npf_gpa[1] && mp && mp->ws.limit < mp->ws.cap) {
+		uint64_t none[PROT_WS_CAP];
+
+		(void)ws_set_limit(&mp->ws, mp->ws.limit + 1, none);
+		log_info("prot", "partition %u: W raised to %u (one instruction "
+			 "needs more frames)", (unsigned)x->part_id + 1,
+			 mp->ws.limit);
+	}
+	prot.npf_gpa[1] = prot.npf_gpa[0];
+	prot.npf_gpa[0] = gpa;
 	return 0;
 }
 
