@@ -287,18 +287,26 @@ static void verify_mappings(const struct vcpu *v, uint16_t id)
 
 /* ---- UNPROTECT, QUERY, LIST ------------------------------------------ */
 
-int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
+/* Calls taking one partition id in RBX, the other arguments zero. */
+static int64_t id_call(const struct hc_regs *r, struct prot_part **p)
 {
-	struct prot_part *p = part_of(r->rbx);
-	uint16_t id;
-	int rc;
-
 	if (!prot.enabled)
 		return -SHROUD_ENODEV;
 	if (r->rcx || r->rdx || r->rsi)
 		return -SHROUD_EINVAL;
-	if (!p)
-		return -SHROUD_ENOENT;
+	*p = part_of(r->rbx);
+	return *p ? 0 : -SHROUD_ENOENT;
+}
+
+int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
+{
+	struct prot_part *p;
+	int64_t err = id_call(r, &p);
+	uint16_t id;
+	int rc;
+
+	if (err)
+		return err;
 	if (p->owner != caller_owner(v))
 		return -SHROUD_EPERM;
 	id = (uint16_t)(r->rbx - 1);
@@ -316,15 +324,12 @@ int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
 
 int64_t prot_hc_query(struct vcpu *v, struct hc_regs *r)
 {
-	struct prot_part *p = part_of(r->rbx);
+	struct prot_part *p;
 	const struct partition *mp;
+	int64_t err = id_call(r, &p);
 
-	if (!prot.enabled)
-		return -SHROUD_ENODEV;
-	if (r->rcx || r->rdx || r->rsi)
-		return -SHROUD_EINVAL;
-	if (!p)
-		return -SHROUD_ENOENT;
+	if (err)
+		return err;
 	mp = part_get(&prot.mpe.parts, (uint16_t)(r->rbx - 1));
 	verify_mappings(v, (uint16_t)(r->rbx - 1));
 	r->rbx = p->gva;
