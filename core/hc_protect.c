@@ -15,8 +15,6 @@
 #define USER_TOP_4L	0x0000800000000000ull
 #define USER_TOP_5L	0x0100000000000000ull
 
-#define GFN_LOST	(~0ull)	/* page moved away by the kernel (REMAP) */
-
 static uint64_t page_gfn[PROT_PAGES_MAX];	/* PROTECT scratch */
 static uint32_t log_budget = 256;	/* guest-triggered log lines */
 static uint64_t page_sorted[PROT_PAGES_MAX];
@@ -148,10 +146,8 @@ static int release_frames(uint16_t id, const uint64_t *gfns, uint64_t pages)
 		if (rc && rc != -ENG_ENOENT)
 			return rc;
 	}
-	if (!part_map_frames_of(&prot.mpe.map, id)) {
-		(void)part_destroy(&prot.mpe.parts, id);
-		(void)aem_key_close(&prot.aem, id);
-	}
+	if (!part_map_frames_of(&prot.mpe.map, id))
+		prot_forget(id);
 	return bad ? -ENG_EBADMSG : 0;
 }
 
@@ -241,20 +237,6 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 
 /* ---- REMAP detection ------------------------------------------------- */
 
-static void drop_frame(uint16_t id, uint64_t gfn)
-{
-	struct mpe_event ev = { 0 };
-
-	ev.type = MPE_EV_DECLASSIFY;
-	ev.gpa = mk_gpa(gfn << 12);
-	ev.nframes = 1;
-	ev.join = (uint32_t)id + 1;
-	ev.discard = 1;
-	if (prot_run(&ev))
-		log_warn("prot", "partition %u: cannot release moved frame "
-			 "0x%llx", id + 1u, (unsigned long long)(gfn << 12));
-}
-
 /*
  * The owner's page tables must still map each page to the frame it had at
  * PROTECT time.  A kernel that moved the page (migration, compaction, COW,
@@ -279,9 +261,7 @@ static void verify_mappings(const struct vcpu *v, uint16_t id)
 		prot.st.remaps++;
 		prot_event(SHROUD_EV_REMAP, id, p->gva + (i << 12), r.gpa);
 		/* The kernel may reuse the frame it left: wipe and release it. */
-		memset(hpa_ptr(p->gfns[i] << 12), 0, 4096);
-		drop_frame(id, p->gfns[i]);
-		p->gfns[i] = GFN_LOST;
+		prot_drop_frame(id, i);
 	}
 }
 
@@ -313,6 +293,7 @@ int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
 	verify_mappings(v, id);
 	rc = release_frames(id, p->gfns, p->len >> 12);
 	p->used = 0;
+	prot_forget(id);
 	prot_update_intercepts();
 	if (log_ratelimit(&log_budget))
 		log_info("prot", "partition %u released%s", id + 1u,

@@ -67,6 +67,13 @@ void prot_exec_setup(struct vcpu *v);
 int prot_run(struct mpe_event *ev);
 /* Queue a guest-visible event for partition @part (MPE id). */
 void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info);
+#define GFN_LOST	(~0ull)	/* page given up by its owner (REMAP, exit) */
+
+/* Wipe page @page of partition @id and return its frame to ordinary
+ * memory (the owner let go of it); forgets the partition once empty. */
+void prot_drop_frame(uint16_t id, uint64_t page);
+/* Destroy partition @id's engine state and key if it has no frame left. */
+void prot_forget(uint16_t id);
 /* Turn CR3 interception on while any owner-only partition exists. */
 void prot_update_intercepts(void);
 

@@ -10,6 +10,7 @@
 #include "core/prot_state.h"
 #include "include/shroud/abi.h"
 #include "mm/frame.h"
+#include "mm/gpt_walk.h"
 
 struct prot_state prot;
 
@@ -162,6 +163,83 @@ void prot_update_intercepts(void)
 	prot.v->ops->intercept_cr3(prot.v, (int)any);
 }
 
+void prot_forget(uint16_t id)
+{
+	if (part_map_frames_of(&prot.mpe.map, id))
+		return;
+	(void)part_destroy(&prot.mpe.parts, id);
+	(void)aem_key_close(&prot.aem, id);
+	if (prot.part[id].used) {
+		prot.part[id].used = 0;
+		prot_update_intercepts();
+	}
+}
+
+void prot_drop_frame(uint16_t id, uint64_t page)
+{
+	struct prot_part *p = &prot.part[id];
+	struct mpe_event ev = { 0 };
+	uint64_t gfn = p->gfns[page];
+
+	if (gfn == GFN_LOST)
+		return;
+	memset(hpa_ptr(gfn << 12), 0, 4096);	/* ciphertext, but still */
+	ev.type = MPE_EV_DECLASSIFY;
+	ev.gpa = mk_gpa(gfn << 12);
+	ev.nframes = 1;
+	ev.join = (uint32_t)id + 1;
+	ev.discard = 1;
+	if (prot_run(&ev))
+		log_warn("prot", "partition %u: cannot release frame 0x%llx",
+			 id + 1u, (unsigned long long)(gfn << 12));
+	p->gfns[page] = GFN_LOST;
+	prot_forget(id);
+}
+
+/* Page index of @gfn in partition @p, or -1. */
+static int64_t page_index(const struct prot_part *p, uint64_t gfn)
+{
+	uint64_t i, n = p->len >> 12;
+
+	for (i = 0; i < n; i++)
+		if (p->gfns[i] == gfn)
+			return (int64_t)i;
+	return -1;
+}
+
+/*
+ * Owners that let go.  A process that ends without UNPROTECT (killed,
+ * crashed) leaves its partition behind while the guest kernel frees and
+ * reuses its frames.  So when another context touches a protected frame,
+ * the owner's own page tables are asked whether they still map it at its
+ * page's GVA.  A live owner's do, and the frame stays protected; if they
+ * do not, the owner has let go of it (exit, munmap, migration): the frame
+ * (ciphertext) is wiped and becomes ordinary memory, and a REMAP event is
+ * queued.  Returns 1 if the frame was released.
+ */
+static int release_if_orphan(struct vcpu *v, uint16_t id, uint64_t gfn,
+			     uint64_t ctx)
+{
+	struct prot_part *p = &prot.part[id];
+	struct gpt_walk w = { 0, 0, 0, 0, gmem_read, 0 };
+	struct gpt_result r;
+	int64_t i;
+
+	if (!p->used || (ctx & PART_OWNER_MASK) == p->owner)
+		return 0;
+	i = page_index(p, gfn);
+	v->ops->guest_paging(v, &w.cr0, &w.cr3, &w.cr4, &w.efer);
+	w.cr3 = p->owner;
+	if (i >= 0 && !gpt_translate(&w, p->gva + ((uint64_t)i << 12), &r) &&
+	    (r.gpa >> 12) == gfn)
+		return 0;
+	prot.st.remaps++;
+	prot_event(SHROUD_EV_REMAP, id, i >= 0 ? p->gva + ((uint64_t)i << 12) : 0, 0);
+	if (i >= 0)
+		prot_drop_frame(id, (uint64_t)i);
+	return 1;
+}
+
 /* HLT is intercepted while owner-only frames are in clear. */
 static void update_hlt(struct vcpu *v)
 {
@@ -244,13 +322,15 @@ static int npf_progress(uint64_t gpa, uint64_t rip)
 
 int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
 {
+	const struct part_extent *x;
 	uint64_t cr0, cr3, cr4, efer;
 	struct mpe_event ev = { 0 };
 	int rc;
 
 	if (!prot.enabled)
 		return 0;
-	if (!part_map_lookup(&prot.mpe.map, mk_gfn(gpa >> 12))) {
+	x = part_map_lookup(&prot.mpe.map, mk_gfn(gpa >> 12));
+	if (!x) {
 		/* A frame released while unmapped: ordinary memory again. */
 		if (!gmem_is_ram(gpa & ~0xfffull, 4096))
 			return 0;
@@ -258,6 +338,8 @@ int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
 					  VPERM_R | VPERM_W | VPERM_X) ? -1 : 1;
 	}
 	v->ops->guest_paging(v, &cr0, &cr3, &cr4, &efer);
+	if (release_if_orphan(v, x->part_id, gpa >> 12, cr3))
+		return 1;
 	if (npf_progress(gpa & ~0xfffull, rip))
 		return -1;
 	ev.type = MPE_EV_NPF;

@@ -24,6 +24,10 @@
 #include <string.h>
 
 #include <shroud/abi.h>
+/* libshroud for list/stats/events; shroudctl keeps its own shroud_present(). */
+#define shroud_present libshroud_present
+#include "libshroud/shroud.h"
+#undef shroud_present
 
 #define EXIT_NOT_SHROUD	1
 #define EXIT_USAGE	2
@@ -106,6 +110,8 @@ static int not_shroud(const struct opts *o)
 	return EXIT_NOT_SHROUD;
 }
 
+#include "shroudctl-ext.c"
+
 static int cmd_status(const struct opts *o, int argc, char **argv)
 {
 	struct hc_regs r = { .rax = SHROUD_HC_VERSION };
@@ -160,6 +166,9 @@ struct cmd {
 
 static const struct cmd cmd_table[] = {
 	{ "status", cmd_status, "detect Shroud, print hypervisor and ABI version" },
+	{ "list", cmd_list, "list partitions (id, range, class, tier, clear frames)" },
+	{ "stats", cmd_stats, "global protected-memory counters" },
+	{ "events", cmd_events, "events of this caller's partitions [--clear]" },
 	{ "help", cmd_help, "list the subcommands" },
 };
 

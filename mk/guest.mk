@@ -23,13 +23,20 @@ guest: $(GUEST_PROGS)
 initramfs: $(INITRAMFS)
 esp: $(ESP_IMG)
 
-$(BUILD)/guest/%: $(TOP)/guest/%.c $(TOP)/include/shroud/abi.h
+# shroudctl's list/stats/events come from libshroud (mk/guest-lib.mk).
+$(BUILD)/guest/shroudctl: $(TOP)/guest/shroudctl.c $(TOP)/guest/shroudctl-ext.c \
+		$(TOP)/include/shroud/abi.h $(LIBSHROUD_A)
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -I$(TOP)/guest -o $@ $< $(LIBSHROUD_A)
 
-$(INITRAMFS): $(TOP)/scripts/mkinitramfs.sh $(wildcard $(TOP)/guest/rootfs/*) $(GUEST_PROGS)
+# GUEST_EXTRA_PROGS / GUEST_EXTRA_FILES: the protected-memory programs,
+# libraries and test data of mk/guest-lib.mk (files with their ldd deps).
+$(INITRAMFS): $(TOP)/scripts/mkinitramfs.sh $(TOP)/scripts/initramfs-extra.sh \
+		$(wildcard $(TOP)/guest/rootfs/*) $(GUEST_PROGS) \
+		$(GUEST_EXTRA_PROGS) $(foreach f,$(GUEST_EXTRA_FILES),$(firstword $(subst :, ,$(f))))
 	@mkdir -p $(@D)
-	$(TOP)/scripts/mkinitramfs.sh $@ $(GUEST_PROGS)
+	INITRAMFS_EXTRA="$(GUEST_EXTRA_FILES)" \
+		$(TOP)/scripts/mkinitramfs.sh $@ $(GUEST_PROGS) $(GUEST_EXTRA_PROGS)
 
 $(ESP_IMG): $(TOP)/scripts/mkesp.sh $(BUILD)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)
 	$(TOP)/scripts/mkesp.sh $@ $(BUILD)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)

@@ -21,7 +21,7 @@ if [ -z "$cfg" ]; then
 # shroud.cfg - read by shroud.efi's loader.  One `key = value` per line.
 kernel = \EFI\shroud\vmlinuz
 initrd = \EFI\shroud\initrd.img
-cmdline = console=ttyS0,115200 panic=-1
+cmdline = console=ttyS0,115200 panic=-1 init_on_free=1
 # error | warn | info | debug
 log_level = info
 # memory the hypervisor reserves for itself, MiB

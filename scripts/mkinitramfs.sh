@@ -2,7 +2,8 @@
 # scripts/mkinitramfs.sh - build the guest's initramfs (gzip'd newc cpio):
 # busybox-static with one symlink per applet, guest/rootfs/* (the /init
 # script), and the guest programs given as arguments, installed in /usr/bin.
-#   usage: mkinitramfs.sh OUT.cpio.gz PROGRAM...
+#   usage: [INITRAMFS_EXTRA="SRC:DEST ..."] mkinitramfs.sh OUT.cpio.gz PROGRAM...
+# PROGRAM paths must be absolute (the script works in its staging dir).
 # No root needed: cpio -R 0:0 makes every entry owned by root.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,11 @@ cp -a "$top"/guest/rootfs/. .
 for prog in "$@"; do
 	install -m 0755 "$prog" usr/bin/
 done
+# Extra files ("SRC:DEST" pairs) with the shared libraries they need.
+if [ -n "${INITRAMFS_EXTRA:-}" ]; then
+	# shellcheck disable=SC2086
+	"$top/scripts/initramfs-extra.sh" "$stage" $INITRAMFS_EXTRA
+fi
 echo "root:x:0:0:root:/root:/bin/sh" > etc/passwd
 echo "root:x:0:" > etc/group
 # /dev/console must exist before init runs (the kernel opens it for PID 1's

@@ -59,7 +59,7 @@ INIT_MARKER = "shroud-guest: init reached"
 SHELL_MARKER = "shroud-guest: shell"
 PROMPT = "shroud-guest# "
 CMD_EXIT_RE = r"shroud-guest: cmd exit=(\d+)"
-DEFAULT_CMDLINE = "console=ttyS0,115200 panic=-1"
+DEFAULT_CMDLINE = "console=ttyS0,115200 panic=-1 init_on_free=1"
 # The loader keeps at most 1023 characters of cmdline (config.h) and appends
 # initrd= and nosmp to it: keep ours well below.
 MAX_CMDLINE = 900

@@ -1,0 +1,296 @@
+"""test/integration/test_protect.py - protected memory end to end (issue 4,
+items 7-15) on one Shroud boot of its own (module-scoped: its RAM holds
+nothing but what these tests put there), tests in file order:
+
+  protected runs   protect-demo (16 pages, libshroud), prompt-guard
+                   (libshroud) and prompt-guard-dyn under shroud-malloc.so
+    test_owner_computes_correct_results   item 9: figures and SHA-256
+                                          equal the host's, protected=yes
+    test_prompt_guard_figures             item 8/14: the seed's figures
+    test_root_scan_finds_nothing          item 10: memscan (/proc/PID/mem
+                                          and process_vm_readv) finds 0
+    test_dump_while_sleeping_finds_nothing   item 11/14: pmemsave of all
+                                          guest RAM: no marker at all
+    test_dump_while_computing_bounded     item 11: owner busy: marker
+                                          frames <= working set (+1)
+    test_tamper_blocked_or_detected       item 12: XTS and GCM partitions
+    test_malformed_hypercalls             item 13: hcfuzz; hv survives,
+                                          owner's data intact
+    test_shroud_malloc_programs           item 7: GNU ls, sort, dash,
+                                          mt_test under the preload
+    test_inguest_benchmark                item 15: pbench --quick runs
+  controls, last (they leave plaintext in freed guest RAM)
+    test_control_scan_finds_secret        same programs with protection
+                                          off: memscan finds the markers
+    test_control_dump_finds_secret        ... and so does the RAM dump
+    test_control_tamper_changes_data      ... and tamper alters the data
+"""
+import re
+import time
+
+import pytest
+
+from conftest import BOOT_TIMEOUT, reserved_range, shell_boot  # noqa: F401
+from protect_helpers import (ESP, KEY, PRELOAD, SEALED, WS_DEFAULT,
+                             bg_output, demo_expect, dump_ram, figures,
+                             guest_has_programs, marker_hits, memscan,
+                             prompt_expect, shell, start_bg, stop_bg)
+
+DEMO_PAGES, DEMO_SEED = 16, 1000
+PG_CMD = "prompt-guard --key-file %s %s" % (KEY, SEALED)
+PGD_CMD = "%s SHROUD_MALLOC_VERBOSE=1 prompt-guard-dyn --malloc " \
+          "--key-file %s %s" % (PRELOAD, KEY, SEALED)
+
+
+@pytest.fixture(scope="module")
+def pb():
+    b = shell_boot("protect", mode="shroud", esp=ESP)
+    try:
+        guest_has_programs(b)
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def demo(pb):
+    """A protected protect-demo, sleeping: (pid, its output)."""
+    return start_bg(pb, "demo", "protect-demo --pages %d --seed %d"
+                    % (DEMO_PAGES, DEMO_SEED), r"^demo: ok")
+
+
+@pytest.fixture(scope="module")
+def prompts(pb):
+    """prompt-guard (libshroud) and prompt-guard-dyn (shroud-malloc),
+    sleeping: {name: (pid, output)}."""
+    return {"pg": start_bg(pb, "pg", PG_CMD, r"^ok$"),
+            "pgd": start_bg(pb, "pgd", PGD_CMD, r"^ok$")}
+
+
+def _status(pb):
+    return shell(pb, "shroudctl status", ok=False)[1].strip()
+
+
+def _dump_report(pb, data, what):
+    n, frames, samples = marker_hits(data)
+    hv = ""
+    try:
+        lo, hi = reserved_range(pb)
+        inside = [f for f in frames if lo <= (f << 12) < hi]
+        hv = " (%d of them in the hypervisor's reserved memory)" % len(inside)
+    except AssertionError:
+        pass
+    return n, frames, "%s: %d markers in %d frames%s; first: %s" % (
+        what, n, len(frames), hv, samples)
+
+
+# ---- protected runs ---------------------------------------------------------
+
+def test_owner_computes_correct_results(pb, demo):
+    pid, out = demo
+    head = figures(re.search(r"^demo: pid=.*$", out, re.M).group(0))
+    assert head["protected"] == "yes", (
+        "PROTECT was not applied (%s):\n%s" % (_status(pb), out))
+    got = figures(re.search(r"^demo: chars=.*$", out, re.M).group(0))
+    want = demo_expect(DEMO_PAGES, DEMO_SEED)
+    assert {k: got[k] for k in want} == want, out
+
+
+def test_prompt_guard_figures(pb, prompts):
+    want = prompt_expect()
+    for name, (pid, out) in prompts.items():
+        got = figures(re.search(r"^prompt-guard: bytes=.*$", out, re.M)
+                      .group(0))
+        assert {k: got[k] for k in want} == want, (name, out)
+        assert "not under Shroud" not in out, (name, out)
+    assert "protected=yes" in prompts["pg"][1], prompts["pg"][1]
+    assert "protected=malloc" in prompts["pgd"][1], prompts["pgd"][1]
+
+
+def test_root_scan_finds_nothing(pb, demo, prompts):
+    for name, pid in (("demo", demo[0]), ("pg", prompts["pg"][0]),
+                      ("pgd", prompts["pgd"][0])):
+        res, out = memscan(pb, pid)
+        for method in ("mem", "vm"):
+            assert res[method]["regions"] > 0, out
+            assert res[method]["hits"] == 0, (
+                "root read %s's secret through %s:\n%s" % (name, method, out))
+
+
+def test_dump_while_sleeping_finds_nothing(pb, demo, prompts):
+    shell(pb, "sleep 2")        # all three are asleep in pause()
+    data = dump_ram(pb, "sleeping")
+    n, frames, msg = _dump_report(pb, data, "dump while the owners sleep")
+    assert n == 0, msg
+
+
+def test_dump_while_computing_bounded(pb):
+    pid, out = start_bg(pb, "busy", "protect-demo --busy --pages 32 "
+                        "--seed 5000", r"^demo: ok")
+    assert "protected=yes" in out, out
+    try:
+        worst = 0
+        for i in range(3):
+            time.sleep(1)
+            data = dump_ram(pb, "busy%d" % i)
+            n, frames, msg = _dump_report(pb, data, "dump %d while the "
+                                          "owner computes" % i)
+            worst = max(worst, len(frames))
+            # the working set, plus the frame being decrypted at the stop
+            assert len(frames) <= WS_DEFAULT + 1, msg
+        print("most marker frames in clear at a dump: %d" % worst)
+    finally:
+        stop_bg(pb, "busy")
+
+
+def _tamper_and_recheck(pb, name, pid, addr):
+    rc, tout = shell(pb, "tamper %d 0x%x 16" % (pid, addr + 4096 + 100),
+                     ok=False)
+    assert rc == 0 and "tamper: pid=" in tout, tout
+    before = bg_output(pb, name).count("demo: recheck")
+    shell(pb, "kill -USR1 %d; sleep 2" % pid)
+    out = bg_output(pb, name)
+    assert out.count("demo: recheck") > before, out
+    return tout, out.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("integrity", [False, True], ids=["xts", "gcm"])
+def test_tamper_blocked_or_detected(pb, integrity):
+    name = "tamper_" + ("gcm" if integrity else "xts")
+    pid, out = start_bg(pb, name, "protect-demo --pages 4 --seed 2000%s"
+                        % (" --integrity" if integrity else ""),
+                        r"^demo: ok")
+    assert "protected=yes" in out, out
+    addr = int(re.search(r"addr=0x([0-9a-f]+)", out).group(1), 16)
+    try:
+        tout, last = _tamper_and_recheck(pb, name, pid, addr)
+        f = figures(last)
+        if "refused" in last:           # detected by the GCM tag
+            assert integrity and f["tamper"] >= 1, last
+        else:                           # blocked: data unchanged
+            assert f["sha256"] == demo_expect(4, 2000)["sha256"], (tout, last)
+            assert f["denied"] + f["tamper"] >= 1, (
+                "the write was not reported as an event: " + last)
+    finally:
+        stop_bg(pb, name)
+
+
+def test_malformed_hypercalls(pb, demo):
+    rc, out = shell(pb, "hcfuzz --calls 2000 --seed 7", timeout=600,
+                    ok=False)
+    fails = [ln for ln in out.splitlines() if ln.endswith("FAIL")]
+    assert not fails, "\n".join(fails) + "\n" + out[-2000:]
+    assert rc == 0 and "canary=intact" in out and "unknown=0" in out, out
+    assert "Shroud hypervisor" in _status(pb)      # the hypervisor lives
+    pid = demo[0]
+    shell(pb, "kill -USR1 %d; sleep 2" % pid)
+    last = bg_output(pb, "demo").strip().splitlines()[-1]
+    assert "sha256=" + demo_expect(DEMO_PAGES, DEMO_SEED)["sha256"] in last, last
+
+
+def test_shroud_malloc_programs(pb):
+    gnu = "/opt/gnu/bin/"
+    shell(pb, "seq 1 20000 | %ssort -R > /tmp/in; %ssort -n /tmp/in > "
+          "/tmp/want" % (gnu, gnu))
+    rc, out = shell(pb, "%s SHROUD_MALLOC_VERBOSE=1 %ssort -n /tmp/in > "
+                    "/tmp/got; cmp /tmp/want /tmp/got && echo SORT_OK"
+                    % (PRELOAD, gnu), timeout=600, ok=False)
+    assert "SORT_OK" in out and "not under Shroud" not in out, out
+    rc, out = shell(pb, "%sls -la /usr/bin > /tmp/ls1; %s %sls -la /usr/bin "
+                    "> /tmp/ls2; cmp /tmp/ls1 /tmp/ls2 && echo LS_OK"
+                    % (gnu, PRELOAD, gnu), timeout=300, ok=False)
+    assert "LS_OK" in out, out
+    rc, out = shell(pb, "%s %sdash -c 'x=$(echo a b c | wc -w); for i in 1 "
+                    "2; do echo \"n$i:$x\"; done; (exit 3); echo rc=$?'"
+                    % (PRELOAD, gnu), timeout=300, ok=False)
+    assert "n1:3" in out and "n2:3" in out and "rc=3" in out, out
+    rc, out = shell(pb, "%s SHROUD_MALLOC_VERBOSE=1 mt_test 4 3000"
+                    % PRELOAD, timeout=600, ok=False)
+    assert rc == 0 and "mt_test: ok" in out, out
+    assert "not under Shroud" not in out, out
+    assert "Shroud hypervisor" in _status(pb)
+
+
+def _stats(pb):
+    rc, out = shell(pb, "shroudctl --json stats")
+    return {k: int(v) for k, v in re.findall(r'"(\w+)": (\d+)', out)}
+
+
+def test_killed_owner_frames_return_to_the_guest(pb):
+    """A process killed without UNPROTECT leaves its partition behind while
+    the kernel frees and reuses its frames: the hypervisor must notice
+    (the owner's page tables no longer map them) and give the frames back,
+    or the next users of that memory read ciphertext and crash."""
+    before = _stats(pb)
+    pid, _ = start_bg(pb, "orphan", "protect-demo --pages 256 --seed 77",
+                      r"^demo: ok")
+    assert _stats(pb)["partitions"] == before["partitions"] + 1
+    shell(pb, "kill -9 %d; sleep 1" % pid)
+    # Fill most of the guest's free RAM so the freed frames are reused.
+    rc, out = shell(pb, "dd if=/dev/zero of=/dev/shm/fill bs=1M count=300 "
+                    "2>&1; seq 1 50000 | sort -n | tail -1; rm -f "
+                    "/dev/shm/fill; echo FILL_OK", timeout=600, ok=False)
+    assert rc == 0 and "50000" in out and "FILL_OK" in out, out
+    after = _stats(pb)
+    assert after["remaps"] > before["remaps"], (before, after)
+    rc, out = shell(pb, "for i in 1 2 3; do ls / >/dev/null && echo ok$i; "
+                    "done", ok=False)
+    assert "ok3" in out, out
+    assert "FATAL" not in pb.hv.text and "PANIC" not in pb.hv.text
+    assert "Shroud hypervisor" in _status(pb)
+
+
+def test_inguest_benchmark(pb):
+    rc, out = shell(pb, "pbench --quick", timeout=600, ok=False)
+    print(out)
+    assert rc == 0 and "pbench: done" in out, out
+    assert re.search(r"first-access shroud ws=\d+ ns=\d+ ratio=", out), out
+    for ws in (4, 8, 16):
+        assert re.search(r"sort shroud ws=%d\S* ms=[\d.]+ ratio=" % ws, out), out
+
+
+# ---- controls: protection off, the same checks must find the secret ---------
+
+@pytest.fixture(scope="module")
+def controls(pb):
+    return {
+        "demo": start_bg(pb, "cdemo", "protect-demo --no-protect --pages 4 "
+                         "--seed 3000", r"^demo: ok"),
+        "pg": start_bg(pb, "cpg", PG_CMD.replace("prompt-guard ",
+                                                 "prompt-guard --no-protect "),
+                       r"^ok$"),
+        "pgd": start_bg(pb, "cpgd", "prompt-guard-dyn --malloc --key-file "
+                        "%s %s" % (KEY, SEALED), r"^ok$"),
+    }
+
+
+def test_control_scan_finds_secret(pb, controls):
+    assert "protected=no" in controls["demo"][1], controls["demo"][1]
+    for name, (pid, out) in controls.items():
+        res, sout = memscan(pb, pid)
+        for method in ("mem", "vm"):
+            assert res[method]["hits"] > 0, (
+                "control %s: memscan (%s) finds nothing even unprotected: "
+                "the scan test proves nothing\n%s" % (name, method, sout))
+    res, _ = memscan(pb, controls["demo"][0])
+    assert res["mem"]["hits"] == 4 * 64, res
+
+
+def test_control_dump_finds_secret(pb, controls):
+    data = dump_ram(pb, "control")
+    n, frames, msg = _dump_report(pb, data, "control dump")
+    assert n > 0, msg
+    assert b"MARKER-003000 " in data, "control demo's first marker missing"
+
+
+def test_control_tamper_changes_data(pb, controls):
+    pid, out = controls["demo"]
+    addr = int(re.search(r"addr=0x([0-9a-f]+)", out).group(1), 16)
+    tout, last = _tamper_and_recheck(pb, "cdemo", pid, addr)
+    assert "readback_match=1" in tout, tout
+    f = figures(last)
+    assert f["sha256"] != demo_expect(4, 3000)["sha256"], (
+        "tampering an unprotected owner changed nothing: the tamper test "
+        "proves nothing\n" + last)
