@@ -363,18 +363,26 @@ int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
 	return rc ? -1 : 1;
 }
 
-void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
+/* The CPU now runs address space @ctx (0: none, idle): owners away lose
+ * their clear frames, an owner back loses others' ciphertext views. */
+static int owner_switch(struct vcpu *v, uint64_t ctx)
 {
 	struct mpe_event ev = { 0 };
+
+	undivert(v);
+	ev.type = MPE_EV_CTX_SWITCH;
+	ev.ctx = ctx;
+	prot.fault_ctx = ctx & PART_OWNER_MASK;
+	return prot_run(&ev);
+}
+
+void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
+{
 	int rc;
 
 	if (!prot.enabled)
 		return;
-	undivert(v);
-	ev.type = MPE_EV_CTX_SWITCH;
-	ev.ctx = new_cr3;
-	prot.fault_ctx = new_cr3 & PART_OWNER_MASK;
-	rc = prot_run(&ev);
+	rc = owner_switch(v, new_cr3);
 	if (!rc && ++prot.cr3_switches % 64 == 0) {
 		struct mpe_event tick = { 0 };
 
@@ -389,16 +397,11 @@ void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
 
 void prot_idle(struct vcpu *v)
 {
-	struct mpe_event ev = { 0 };
 	int rc;
 
 	if (!prot.enabled)
 		return;
-	undivert(v);
-	ev.type = MPE_EV_CTX_SWITCH;
-	ev.ctx = 0;		/* no address space: every owner is away */
-	prot.fault_ctx = 0;
-	rc = prot_run(&ev);
+	rc = owner_switch(v, 0);	/* no address space: every owner is away */
 	if (rc)
 		log_err("prot", "idle switch: engine error %d", rc);
 	update_hlt(v);
