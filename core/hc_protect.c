@@ -386,6 +386,7 @@ static void fill_stats(struct shroud_stats *s)
 				part_map_frames_of(&prot.mpe.map, (uint16_t)i);
 		}
 	}
+	s->evictions += prot.st.evictions_gone;
 	s->faults = prot.st.faults;
 	s->decryptions = prot.exec.frames_decrypted;
 	s->encryptions = prot.exec.frames_encrypted;

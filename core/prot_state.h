@@ -37,6 +37,7 @@ struct prot_event_rec {
 
 struct prot_stats {
 	uint64_t faults, denials, foreign_reads, tamper, anomalies, remaps;
+	uint64_t evictions_gone;	/* of partitions already destroyed */
 };
 
 struct prot_state {

@@ -165,8 +165,12 @@ void prot_update_intercepts(void)
 
 void prot_forget(uint16_t id)
 {
+	const struct partition *mp = part_get(&prot.mpe.parts, id);
+
 	if (part_map_frames_of(&prot.mpe.map, id))
 		return;
+	if (mp)		/* STATS counts since boot, not per live partition */
+		prot.st.evictions_gone += mp->cnt.evictions;
 	(void)part_destroy(&prot.mpe.parts, id);
 	(void)aem_key_close(&prot.aem, id);
 	if (prot.part[id].used) {
