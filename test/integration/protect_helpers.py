@@ -34,7 +34,7 @@ WS_DEFAULT = int(os.environ.get("SHROUD_TEST_WS", "8"))
 # carrying the guest-lib programs before mk/guest.mk is wired).
 ESP = os.environ.get("SHROUD_PROTECT_ESP", qemu.ESP_IMG)
 GUEST_PROGS = ("protect-demo", "memscan", "tamper", "hcfuzz", "prompt-guard",
-               "prompt-guard-dyn", "mt_test", "pbench", "xmmcheck")
+               "prompt-guard-dyn", "mt_test", "pbench", "xmmcheck", "remapcheck")
 
 
 def demo_secret(pages, seed=0):

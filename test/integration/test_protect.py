@@ -226,6 +226,16 @@ def test_guest_xmm_state_survives_host_aesni(pb):
     assert rc == 0 and "intact=no first bad xmm7" in out, out
 
 
+def test_moved_page_reported_and_prevented_by_library(pb):
+    """Item 4: copy-on-write after fork gives the owner a new frame for a
+    protected page: the hypervisor reports the changed GVA->GPA mapping
+    (REMAP).  With MADV_DONTFORK, as libshroud applies it, nothing moves."""
+    rc, out = shell(pb, "remapcheck", ok=False)
+    assert rc == 0 and "mode=cow remaps=1 remap_events=1 data=ok" in out, out
+    rc, out = shell(pb, "remapcheck --dontfork", ok=False)
+    assert rc == 0 and "mode=dontfork remaps=0 remap_events=0 data=ok" in out, out
+
+
 def _stats(pb):
     rc, out = shell(pb, "shroudctl --json stats")
     return {k: int(v) for k, v in re.findall(r'"(\w+)": (\d+)', out)}
