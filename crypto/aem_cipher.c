@@ -191,8 +191,8 @@ static int gcm_pass(const struct aem_page_key *k, bool enc,
 		vaes_gcm_crypt(k->gcm_enc, k->gcm_hpow, k->gcm_hrev, enc, iv,
 			       aad, aad_len, buf, len, tag);
 	else
-		aesni_gcm_crypt(k->gcm_enc, k->gcm_hpow, enc, iv, aad, aad_len,
-				buf, len, tag);
+		aesni_gcm_crypt(k->gcm_enc, k->gcm_hpow, k->gcm_hrev, enc, iv,
+				aad, aad_len, buf, len, tag);
 	arch_fpu_end();
 	return 0;
 }

@@ -2,7 +2,8 @@
  * crypto/aes_kern.c - the SIMD kernels of the page cipher: AES-256 with
  * AES-NI (8 blocks in flight) and VAES on YMM (16 blocks in flight), in XTS
  * mode (IEEE 1619-2007) and GCM mode (NIST SP 800-38D, GHASH with PCLMULQDQ
- * and an 8-block aggregated reduction). This is the only file compiled with
+ * and a 16-block aggregated reduction, interleaved with the counter-mode
+ * AES of the next 8 blocks). This is the only file compiled with
  * SSE/AES enabled (-msse4.1 -maes -mpclmul); the VAES functions add
  * target("avx2,vaes,vpclmulqdq"). Callers (crypto/aem_cipher.c) must hold
  * the XMM bracket of crypto/fpu.h and have checked CPUID. Buffers need no
@@ -11,7 +12,8 @@
  * References: Intel "AES New Instructions Set" white paper (key expansion,
  * equivalent inverse cipher); Gueron and Kounavis, "Intel Carry-Less
  * Multiplication Instruction and its Usage for Computing the GCM Mode"
- * (bit-reflected GHASH with shift-and-reduce). Written for Shroud.
+ * (bit-reflected GHASH, Karatsuba, aggregated reduction; the reduction
+ * here is derived in the GCM section below). Written for Shroud.
  */
 #include <immintrin.h>
 #include <string.h>
@@ -273,9 +275,21 @@ VAES_TARGET void vaes_xts_crypt(const uint8_t *rk_data,
 
 /* ---- GCM (NIST SP 800-38D sections 6.3-6.5 and 7) ----
  * GHASH works on byte-reversed blocks: after PSHUFB the field element's x^0
- * coefficient is bit 127, so a carry-less product of two elements is the
- * reflected product shifted right by one; gf_reduce shifts it back and
- * reduces modulo x^128 + x^7 + x^2 + x + 1 (Gueron-Kounavis, algorithm 5). */
+ * coefficient is bit 127 and x^127 is bit 0 ("reflected"). Read the bits of
+ * a value as a polynomial in z (bit b = z^b); then x = 1/z, the field
+ * polynomial g = x^128 + x^7 + x^2 + x + 1 becomes
+ * M(z) = z^128 + z^127 + z^126 + z^121 + 1, and a carry-less product of two
+ * reflected values, read as a 256-bit reflected value, is x * a * b.
+ * The key therefore stores every power of H premultiplied by x^-1 (= z, a
+ * shift left by one with a fold by M: gf_mul_xinv), so a product with a
+ * stored power needs no shift, and gacc_reduce divides the 256-bit product
+ * by z^128 modulo M (Montgomery style, 64 bits per step): since
+ * M = 1 (mod z^64), adding q * M with q = the low 64 bits clears them, and
+ * q * M = q + z^64 * clmul(q, 0xc2 << 56) + z^128 * q. Dividing by z^128
+ * is what turns the 256-bit reflected form of a polynomial e (z^255 e(1/z))
+ * into the 128-bit one (z^127 e(1/z)), so the result is the reflected
+ * x * a * (h x^-1) = a * h mod g. Derived here from SP 800-38D's bit order;
+ * the same idea as the "shifted H" method of the carry-less paper. */
 
 static inline __m128i bswap128(__m128i x)
 {
@@ -284,6 +298,10 @@ static inline __m128i bswap128(__m128i x)
 	return _mm_shuffle_epi8(x, m);
 }
 
+/* z^57 + z^62 + z^63: the part of M above z^64, shifted down by 64. */
+#define GF_FOLD 0xc200000000000000ULL
+
+/* Unreduced 256-bit sum of products: lo + z^64 mid + z^128 hi. */
 struct gacc {
 	__m128i lo, mid, hi;
 };
@@ -296,67 +314,56 @@ static inline void gacc_mul(struct gacc *z, __m128i a, __m128i h)
 	z->mid = _mm_xor_si128(z->mid, _mm_clmulepi64_si128(a, h, 0x10));
 }
 
+/* (lo + z^64 mid + z^128 hi) / z^128 mod M, two 64-bit folds. */
 static inline __m128i gacc_reduce(const struct gacc *z)
 {
+	const __m128i k = _mm_set_epi64x(0, (long long)GF_FOLD);
 	__m128i lo = _mm_xor_si128(z->lo, _mm_slli_si128(z->mid, 8));
 	__m128i hi = _mm_xor_si128(z->hi, _mm_srli_si128(z->mid, 8));
-	/* 256-bit shift left by one. */
-	__m128i clo = _mm_srli_epi32(lo, 31), chi = _mm_srli_epi32(hi, 31);
-	__m128i cross = _mm_srli_si128(clo, 12);
-
-	lo = _mm_or_si128(_mm_slli_epi32(lo, 1), _mm_slli_si128(clo, 4));
-	hi = _mm_or_si128(_mm_slli_epi32(hi, 1), _mm_slli_si128(chi, 4));
-	hi = _mm_or_si128(hi, cross);
-	/* First phase: fold x^127.. terms of lo with x^7+x^2+x (shifts 31,30,25). */
-	__m128i a = _mm_xor_si128(_mm_slli_epi32(lo, 31), _mm_slli_epi32(lo, 30));
-	a = _mm_xor_si128(a, _mm_slli_epi32(lo, 25));
-	__m128i d = _mm_srli_si128(a, 4);
-	lo = _mm_xor_si128(lo, _mm_slli_si128(a, 12));
-	/* Second phase. */
-	__m128i e = _mm_xor_si128(_mm_srli_epi32(lo, 1), _mm_srli_epi32(lo, 2));
-	e = _mm_xor_si128(e, _mm_srli_epi32(lo, 7));
-	e = _mm_xor_si128(e, d);
-	lo = _mm_xor_si128(lo, e);
-	return _mm_xor_si128(hi, lo);
+	/* Fold bits 0..63: they leave, clmul(q) lands at 64..191, q at 128. */
+	__m128i u = _mm_xor_si128(_mm_shuffle_epi32(lo, 0x4e),
+				  _mm_clmulepi64_si128(lo, k, 0x00));
+	/* u = [addend for bits 128..191 : new bits 64..127]; fold those. */
+	hi = _mm_xor_si128(hi, _mm_clmulepi64_si128(u, k, 0x00));
+	return _mm_xor_si128(hi, _mm_shuffle_epi32(u, 0x4e));
 }
 
-static inline __m128i gf_mul(__m128i a, __m128i h)
+/* a * b, where hx is b premultiplied by x^-1 (gf_mul_xinv). */
+static inline __m128i gf_mul(__m128i a, __m128i hx)
 {
 	struct gacc z = { _mm_setzero_si128(), _mm_setzero_si128(),
 			  _mm_setzero_si128() };
 
-	gacc_mul(&z, a, h);
+	gacc_mul(&z, a, hx);
 	return gacc_reduce(&z);
+}
+
+/* h * x^-1: reflected, that is one bit left, folding z^128 with M. */
+static inline __m128i gf_mul_xinv(__m128i h)
+{
+	const __m128i m = _mm_set_epi64x((long long)GF_FOLD, 1);
+	__m128i top = _mm_srai_epi32(_mm_shuffle_epi32(h, 0xff), 31);
+	__m128i carry = _mm_slli_si128(_mm_srli_epi64(h, 63), 8);
+
+	h = _mm_or_si128(_mm_slli_epi64(h, 1), carry);
+	return _mm_xor_si128(h, _mm_and_si128(top, m));
 }
 
 #define HP(hpow, i) _mm_loadu_si128((const __m128i *)(hpow)[i])
-
-/* s = (((s ^ g0) H ^ g1) H ... ^ g7) H, one reduction (aggregated). */
-static inline __m128i ghash8(__m128i s, const __m128i g[8],
-			     const uint8_t hpow[8][16])
-{
-	struct gacc z = { _mm_setzero_si128(), _mm_setzero_si128(),
-			  _mm_setzero_si128() };
-
-	gacc_mul(&z, _mm_xor_si128(s, g[0]), HP(hpow, 7));
-#pragma GCC unroll 7
-	for (int i = 1; i < 8; i++)
-		gacc_mul(&z, g[i], HP(hpow, 7 - i));
-	return gacc_reduce(&z);
-}
 
 void aesni_gcm_init(const uint8_t rk[AES256_RK_BYTES], uint8_t hpow[8][16],
 		    uint8_t hrev[16][16])
 {
 	__m128i h = bswap128(aes_enc1(rk, _mm_setzero_si128()));
-	__m128i p = h;
+	__m128i hx = gf_mul_xinv(h), p = h;
 
 	for (int i = 0; i < 16; i++) {
 		if (i)
-			p = gf_mul(p, h);	/* p = H^(i+1) */
+			p = gf_mul(p, hx);	/* p = H^(i+1) */
+		__m128i px = gf_mul_xinv(p);
 		if (i < 8)
-			_mm_storeu_si128((__m128i *)hpow[i], p);
-		_mm_storeu_si128((__m128i *)hrev[15 - i], p);
+			_mm_storeu_si128((__m128i *)hpow[i], px);
+		_mm_storeu_si128((__m128i *)hrev[15 - i], px);
 	}
 }
 
@@ -413,30 +420,247 @@ static void gcm_tail(struct gcm_run *g, uint8_t *buf, size_t n)
 	}
 }
 
+/* ---- 8-block GCM: CTR of one group interleaved with the GHASH of another.
+ * GHASH is aggregated over 16 blocks (two groups) with one reduction:
+ * s' = (s ^ x0) H^16 ^ x1 H^15 ^ ... ^ x15 H, the powers taken from hrev
+ * (H^16..H^1); a lone group at the end uses H^8..H^1. Each product is
+ * Karatsuba (3 PCLMULQDQ): a*h = lo + z^64 (lo ^ hi ^ (a.lo ^ a.hi)
+ * (h.lo ^ h.hi)) + z^128 hi, with the (h.lo ^ h.hi) halves of two powers
+ * packed in one register and the (a.lo ^ a.hi) halves of two blocks
+ * likewise. Encryption hashes the previous group's ciphertext (already
+ * stored) while this group's counters go through the rounds; decryption
+ * hashes this group's input before the plaintext overwrites it. */
+
+struct gh8 {
+	__m128i h[8];	/* h[i]: multiplier of block i of the group */
+	__m128i k[4];	/* k[j]: (lo ^ hi) of h[2j] in qword 0, h[2j+1] in 1 */
+};
+
+/* pw: 8 consecutive powers, the multiplier of block 0 first. */
+static inline void gh8_load(struct gh8 *t, const uint8_t (*pw)[16])
+{
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		t->h[i] = HP(pw, i);
+#pragma GCC unroll 4
+	for (int j = 0; j < 4; j++) {
+		__m128i a = t->h[2 * j], b = t->h[2 * j + 1];
+		t->k[j] = _mm_xor_si128(_mm_unpacklo_epi64(a, b),
+					_mm_unpackhi_epi64(a, b));
+	}
+}
+
+/* The tables are GHASH key material on the stack: volatile stores, which
+ * the compiler may not drop as dead. */
+static inline void gh8_wipe(struct gh8 t[2])
+{
+	volatile __m128i *v = (volatile __m128i *)t;
+
+	for (size_t i = 0; i < 2 * sizeof(*t) / sizeof(__m128i); i++)
+		v[i] = _mm_setzero_si128();
+}
+
+#define GH_FIRST 1u	/* s joins block 0 and the sum starts here */
+#define GH_LAST 2u	/* the sum is reduced into s after this group */
+
+/* Blocks 2j and 2j+1 of the group at p (raw bytes) into the sum z. */
+static inline __attribute__((always_inline)) void
+gh8_pair(struct gacc *z, const struct gh8 *t, const uint8_t *p, int j,
+	 __m128i s, unsigned role)
+{
+	__m128i a = bswap128(_mm_loadu_si128((const __m128i *)p + 2 * j));
+	__m128i b = bswap128(_mm_loadu_si128((const __m128i *)p + 2 * j + 1));
+	bool start = (role & GH_FIRST) && j == 0;
+	__m128i m, lo, hi, mid;
+
+	if (start)
+		a = _mm_xor_si128(a, s);
+	m = _mm_xor_si128(_mm_unpacklo_epi64(a, b), _mm_unpackhi_epi64(a, b));
+	lo = _mm_xor_si128(_mm_clmulepi64_si128(a, t->h[2 * j], 0x00),
+			   _mm_clmulepi64_si128(b, t->h[2 * j + 1], 0x00));
+	hi = _mm_xor_si128(_mm_clmulepi64_si128(a, t->h[2 * j], 0x11),
+			   _mm_clmulepi64_si128(b, t->h[2 * j + 1], 0x11));
+	mid = _mm_xor_si128(_mm_clmulepi64_si128(m, t->k[j], 0x00),
+			    _mm_clmulepi64_si128(m, t->k[j], 0x11));
+	if (start) {
+		z->lo = lo;
+		z->hi = hi;
+		z->mid = mid;
+	} else {
+		z->lo = _mm_xor_si128(z->lo, lo);
+		z->hi = _mm_xor_si128(z->hi, hi);
+		z->mid = _mm_xor_si128(z->mid, mid);
+	}
+}
+
+/* Karatsuba middle term to the true one, then reduce. */
+static inline __m128i gh8_finish(struct gacc *z)
+{
+	z->mid = _mm_xor_si128(z->mid, _mm_xor_si128(z->lo, z->hi));
+	return gacc_reduce(z);
+}
+
+/* GHASH of one group with no AES work beside it. */
+static inline __attribute__((always_inline)) void
+gh8_group(const struct gh8 *t, const uint8_t *p, unsigned role,
+	  struct gacc *z, __m128i *s)
+{
+#pragma GCC unroll 4
+	for (int j = 0; j < 4; j++)
+		gh8_pair(z, t, p, j, *s, role);
+	if (role & GH_LAST)
+		*s = gh8_finish(z);
+}
+
+/* Counter blocks of a group, big-endian as AES takes them. Lane i is
+ * lane 0 plus i in byte 15 (one PADDD) while that byte cannot carry within
+ * the group; otherwise every lane is rebuilt from the byte-reversed block
+ * with a full 32-bit add (inc32 of SP 800-38D section 6.2). */
+struct ctr8 {
+	__m128i rev;	/* byte-reversed block of lane 0 of group 0 */
+	uint32_t n;	/* counter of that lane */
+};
+
+static inline void ctr8_blocks(const struct ctr8 *c, size_t grp,
+			       __m128i be[8])
+{
+	uint32_t n = c->n + 8 * (uint32_t)grp;
+	__m128i rev = _mm_add_epi32(c->rev, _mm_cvtsi32_si128((int)(n - c->n)));
+
+	if ((n & 0xff) <= 0xff - 7) {
+		be[0] = bswap128(rev);
+#pragma GCC unroll 8
+		for (int i = 1; i < 8; i++)
+			be[i] = _mm_add_epi32(be[0],
+					      _mm_set_epi32(i << 24, 0, 0, 0));
+	} else {
+#pragma GCC unroll 8
+		for (int i = 0; i < 8; i++)
+			be[i] = bswap128(_mm_add_epi32(
+				rev, _mm_set_epi32(0, 0, 0, i)));
+	}
+}
+
+#define GCM_ROUND(r)                                                         \
+	do {                                                                 \
+		__m128i k_ = KS(rk, r);                                      \
+		_Pragma("GCC unroll 8")                                      \
+		for (int i_ = 0; i_ < 8; i_++)                               \
+			b[i_] = _mm_aesenc_si128(b[i_], k_);                 \
+	} while (0)
+
+/* Group grp at buf: its counters through AES, XOR in place; between the
+ * rounds, the GHASH of the group at hp (none if NULL) goes into z and s. */
+static inline __attribute__((always_inline)) void
+gcm_group(const uint8_t *rk, const struct ctr8 *c, uint8_t *buf, size_t grp,
+	  const struct gh8 *t, const uint8_t *hp, unsigned role,
+	  struct gacc *z, __m128i *s)
+{
+	__m128i b[8], k0 = KS(rk, 0);
+	__m128i *p = (__m128i *)(buf + 128 * grp);
+
+	ctr8_blocks(c, grp, b);
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++)
+		b[i] = _mm_xor_si128(b[i], k0);
+	GCM_ROUND(1);
+	if (hp)
+		gh8_pair(z, t, hp, 0, *s, role);
+	GCM_ROUND(2);
+	GCM_ROUND(3);
+	if (hp)
+		gh8_pair(z, t, hp, 1, *s, role);
+	GCM_ROUND(4);
+	GCM_ROUND(5);
+	if (hp)
+		gh8_pair(z, t, hp, 2, *s, role);
+	GCM_ROUND(6);
+	GCM_ROUND(7);
+	if (hp)
+		gh8_pair(z, t, hp, 3, *s, role);
+	GCM_ROUND(8);
+	GCM_ROUND(9);
+	if (hp && (role & GH_LAST))
+		*s = gh8_finish(z);
+	GCM_ROUND(10);
+	GCM_ROUND(11);
+	GCM_ROUND(12);
+	GCM_ROUND(13);
+	__m128i k14 = KS(rk, 14);
+#pragma GCC unroll 8
+	for (int i = 0; i < 8; i++) {
+		__m128i x = _mm_xor_si128(_mm_loadu_si128(p + i), k14);
+		_mm_storeu_si128(p + i, _mm_aesenclast_si128(b[i], x));
+	}
+}
+
+#define GRP(i) (buf + 128 * (i))
+
+/* Encryption: group i's AES runs beside the GHASH of group i - 1. */
+static void gcm_8way_enc(struct gcm_run *g, const struct ctr8 *c,
+			 const struct gh8 t[2], uint8_t *buf, size_t n)
+{
+	struct gacc z = { _mm_setzero_si128(), _mm_setzero_si128(),
+			  _mm_setzero_si128() };
+	const uint8_t *rk = g->rk;
+	__m128i s = g->s;
+	size_t i;
+
+	gcm_group(rk, c, buf, 0, NULL, NULL, 0, &z, &s);
+	for (i = 1; i + 1 < n; i += 2) {
+		gcm_group(rk, c, buf, i, &t[0], GRP(i - 1), GH_FIRST, &z, &s);
+		gcm_group(rk, c, buf, i + 1, &t[1], GRP(i), GH_LAST, &z, &s);
+	}
+	if (i < n) {
+		gcm_group(rk, c, buf, i, &t[0], GRP(i - 1), GH_FIRST, &z, &s);
+		gh8_group(&t[1], GRP(i), GH_LAST, &z, &s);
+	} else {
+		gh8_group(&t[1], GRP(i - 1), GH_FIRST | GH_LAST, &z, &s);
+	}
+	g->s = s;
+}
+
+/* Decryption: group i's AES runs beside the GHASH of its own input. */
+static void gcm_8way_dec(struct gcm_run *g, const struct ctr8 *c,
+			 const struct gh8 t[2], uint8_t *buf, size_t n)
+{
+	struct gacc z = { _mm_setzero_si128(), _mm_setzero_si128(),
+			  _mm_setzero_si128() };
+	const uint8_t *rk = g->rk;
+	__m128i s = g->s;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2) {
+		gcm_group(rk, c, buf, i, &t[0], GRP(i), GH_FIRST, &z, &s);
+		gcm_group(rk, c, buf, i + 1, &t[1], GRP(i + 1), GH_LAST,
+			  &z, &s);
+	}
+	if (i < n)
+		gcm_group(rk, c, buf, i, &t[1], GRP(i), GH_FIRST | GH_LAST,
+			  &z, &s);
+	g->s = s;
+}
+
+/* Whole groups of 8 blocks; returns the bytes done. */
 static size_t gcm_8way(struct gcm_run *g, uint8_t *buf, size_t len)
 {
-	const __m128i one = _mm_set_epi32(0, 0, 0, 1);
-	__m128i b[8], x[8];
-	size_t done = 0;
+	size_t n = len / 128;
+	struct gh8 t[2];	/* H^16..H^9, H^8..H^1 */
+	struct ctr8 c;
 
-	for (; len - done >= 128; done += 128) {
-		__m128i *p = (__m128i *)(buf + done);
-#pragma GCC unroll 8
-		for (int i = 0; i < 8; i++) {
-			g->ctr = _mm_add_epi32(g->ctr, one);
-			b[i] = bswap128(g->ctr);
-		}
-		aes_8(g->rk, true, b);
-#pragma GCC unroll 8
-		for (int i = 0; i < 8; i++) {
-			x[i] = _mm_loadu_si128(p + i);
-			b[i] = _mm_xor_si128(b[i], x[i]);
-			_mm_storeu_si128(p + i, b[i]);
-			x[i] = bswap128(g->enc ? b[i] : x[i]);
-		}
-		g->s = ghash8(g->s, x, g->hpow);
-	}
-	return done;
+	if (!n)
+		return 0;
+	gh8_load(&t[0], g->hrev);
+	gh8_load(&t[1], g->hrev + 8);
+	c.rev = _mm_add_epi32(g->ctr, _mm_set_epi32(0, 0, 0, 1));
+	c.n = (uint32_t)_mm_cvtsi128_si32(c.rev);
+	if (g->enc)
+		gcm_8way_enc(g, &c, t, buf, n);
+	else
+		gcm_8way_dec(g, &c, t, buf, n);
+	gh8_wipe(t);
+	g->ctr = _mm_add_epi32(g->ctr, _mm_cvtsi32_si128((int)(8 * n)));
+	return 128 * n;
 }
 
 static void gcm_start(struct gcm_run *g, const uint8_t iv[12], __m128i *ek0)
@@ -464,11 +688,12 @@ static void gcm_finish(struct gcm_run *g, __m128i ek0, size_t aad_len,
 	_mm_storeu_si128((__m128i *)tag, _mm_xor_si128(bswap128(g->s), ek0));
 }
 
-void aesni_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16], bool enc,
+void aesni_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16],
+		     const uint8_t hrev[16][16], bool enc,
 		     const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		     uint8_t *buf, size_t len, uint8_t tag[16])
 {
-	struct gcm_run g = { .rk = rk, .hpow = hpow, .enc = enc };
+	struct gcm_run g = { .rk = rk, .hpow = hpow, .hrev = hrev, .enc = enc };
 	__m128i ek0;
 	size_t done;
 

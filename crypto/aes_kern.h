@@ -33,13 +33,15 @@ void aesni_xts_crypt(const uint8_t *rk_data, const uint8_t *rk_tweak,
 void vaes_xts_crypt(const uint8_t *rk_data, const uint8_t *rk_tweak,
 		    bool enc, const uint8_t tweak[16], uint8_t *buf,
 		    size_t nblocks);
-/* GCM (NIST SP 800-38D): hpow gets H^1..H^8 in the bit-reflected form the
- * GHASH kernel uses, hrev H^16..H^1 (pairs for the YMM GHASH). */
+/* GCM (NIST SP 800-38D): hpow gets H^1..H^8 in the form the GHASH kernel
+ * uses (bit-reflected and premultiplied by x^-1), hrev H^16..H^1 in the
+ * same form (16-block aggregation; pairs for the YMM GHASH). */
 void aesni_gcm_init(const uint8_t rk[AES256_RK_BYTES], uint8_t hpow[8][16],
 		    uint8_t hrev[16][16]);
 /* 96-bit IV only. In place over len bytes; tag gets the tag over the
  * ciphertext (the output when enc, the input otherwise). */
-void aesni_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16], bool enc,
+void aesni_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16],
+		     const uint8_t hrev[16][16], bool enc,
 		     const uint8_t iv[12], const uint8_t *aad, size_t aad_len,
 		     uint8_t *buf, size_t len, uint8_t tag[16]);
 void vaes_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16],
