@@ -4,6 +4,7 @@
  * hypercalls are in core/hc_protect.c.
  */
 #include "core/protect.h"
+#include "arch/x86/fpu.h"
 #include "core/gmem.h"
 #include "core/lib.h"
 #include "core/log.h"
@@ -136,10 +137,18 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
 int prot_run(struct mpe_event *ev)
 {
 	static struct mpe_action list[PROT_ACTIONS];
-	uint32_t n = 0;
+	uint32_t n = 0, i, crypto = 0;
 	int rc = mpe_handle(&prot.mpe, ev, list, PROT_ACTIONS, &n);
-	int rc2 = mpe_exec_run(&prot.exec, list, n);	/* decided: stands */
+	int rc2;
 
+	for (i = 0; i < n && !crypto; i++)
+		crypto = list[i].type == MPE_ACT_DECRYPT ||
+			 list[i].type == MPE_ACT_ENCRYPT;
+	if (crypto)	/* one XSAVE/XRSTOR for all the event's frames */
+		arch_fpu_begin();
+	rc2 = mpe_exec_run(&prot.exec, list, n);	/* decided: stands */
+	if (crypto)
+		arch_fpu_end();
 	return rc ? rc : rc2;
 }
 

@@ -6,7 +6,9 @@
  * arch_fpu_end() restores all of it and then the guest's XCR0.  Without XSAVE, FXSAVE
  * covers x87/SSE.  Intel SDM Vol. 1, 13 "Managing State Using the XSAVE
  * Feature Set"; AMD APM Vol. 2, 11.5.
- * One CPU and no host interrupts: the bracket does not nest.
+ * One CPU and no host interrupts.  Brackets nest (a depth count): the
+ * protection layer opens one around a whole fault, so the decrypt and the
+ * eviction's encrypt inside it share one XSAVE/XRSTOR pair.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
@@ -17,7 +19,8 @@
 
 static uint8_t fpu_area[XSAVE_AREA_MAX] __attribute__((aligned(64)));
 static uint64_t host_xcr0, guest_xcr0, bracket_xcr0;
-static int have_xsave, in_bracket;
+static int have_xsave;
+static unsigned depth;	/* brackets nest: only the outermost saves */
 
 static inline uint64_t xgetbv0(void)
 {
@@ -58,8 +61,9 @@ void fpu_init(void)
  * no host vector state, round keys included, survives into the guest. */
 void arch_fpu_begin(void)
 {
-	ASSERT(!in_bracket);
-	in_bracket = 1;
+	ASSERT(depth < 8);
+	if (depth++)
+		return;
 	if (!have_xsave) {
 		__asm__ volatile("fxsave64 %0" : "=m"(fpu_area));
 		return;
@@ -77,7 +81,9 @@ void arch_fpu_begin(void)
 
 void arch_fpu_end(void)
 {
-	ASSERT(in_bracket);
+	ASSERT(depth > 0);
+	if (--depth)
+		return;
 	if (!have_xsave) {
 		__asm__ volatile("fxrstor64 %0" ::"m"(fpu_area));
 	} else {
@@ -88,5 +94,4 @@ void arch_fpu_end(void)
 		if (bracket_xcr0 != guest_xcr0)
 			xsetbv0(guest_xcr0);
 	}
-	in_bracket = 0;
 }
