@@ -15,7 +15,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 PKGS="build-essential gnu-efi qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
-mtools dosfstools cpio busybox-static xz-utils python3 python3-pytest
+mtools dosfstools cpio busybox-static xz-utils file python3 python3-pytest
 python3-pexpect libcmocka-dev clang llvm lld libssl-dev pkg-config"
 
 missing=""
