@@ -29,23 +29,11 @@ extern char __core_start[], __core_end[];
 
 static struct vcpu boot_vcpu;
 
-static uint64_t host_alloc(void *ctx)
-{
-	(void)ctx;
-	return frame_alloc();
-}
-
-static void *host_ptr(void *ctx, uint64_t hpa)
-{
-	(void)ctx;
-	return hpa_ptr(hpa);
-}
-
 /* The loader's image was mapped executable for the launch only. */
 static void revoke_loader_exec(const struct boot_info *bi)
 {
-	struct pgt p = { bi->host_cr3, PTE_P | PTE_RW, 2, host_alloc,
-			 host_ptr, 0 };
+	struct pgt p = { bi->host_cr3, PTE_P | PTE_RW, 2, frame_pgt_alloc,
+			 frame_pgt_ptr, 0 };
 	uint64_t base = bi->loader_exec_base & ~0xfffull;
 	uint64_t end = ALIGN_UP(bi->loader_exec_base + bi->loader_exec_size,
 				0x1000);

@@ -40,3 +40,15 @@ uint64_t frame_free(void)
 {
 	return (frame_end - frame_next) >> 12;
 }
+
+uint64_t frame_pgt_alloc(void *ctx)
+{
+	(void)ctx;
+	return frame_alloc();
+}
+
+void *frame_pgt_ptr(void *ctx, uint64_t hpa)
+{
+	(void)ctx;
+	return hpa_ptr(hpa);
+}

@@ -19,6 +19,11 @@ uint64_t frame_alloc(void);
 uint64_t frame_used(void);
 uint64_t frame_free(void);
 
+/* Callbacks for struct pgt (mm/pgtable.h) over this allocator and the
+ * identity map; @ctx is unused. */
+uint64_t frame_pgt_alloc(void *ctx);
+void *frame_pgt_ptr(void *ctx, uint64_t hpa);
+
 static inline void *hpa_ptr(uint64_t hpa)
 {
 	return (void *)(uintptr_t)hpa;

@@ -19,18 +19,6 @@
 #define NPT_FLAGS	(PTE_P | PTE_RW | PTE_US)
 #define NPT_MAX_BITS	40u	/* map at most 1 TiB of guest-physical space */
 
-static uint64_t npt_alloc(void *ctx)
-{
-	(void)ctx;
-	return frame_alloc();
-}
-
-static void *npt_ptr(void *ctx, uint64_t hpa)
-{
-	(void)ctx;
-	return hpa_ptr(hpa);
-}
-
 static uint64_t npt_top(void)
 {
 	unsigned bits = cpuid(0x80000008).eax & 0xff;
@@ -67,8 +55,8 @@ int npt_build(const struct boot_info *bi, struct pgt *npt)
 		.root = frame_alloc(),
 		.table_flags = NPT_FLAGS,
 		.max_leaf_level = gb_pages ? 3 : 2,
-		.alloc_table = npt_alloc,
-		.hpa_to_ptr = npt_ptr,
+		.alloc_table = frame_pgt_alloc,
+		.hpa_to_ptr = frame_pgt_ptr,
 	};
 	uint64_t top = npt_top(), before = frame_used();
 	int rc;

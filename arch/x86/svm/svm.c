@@ -226,26 +226,22 @@ static unsigned svm_guest_cpl(const struct vcpu *v)
 	return to_svm(v)->vmcb->save.cpl;
 }
 
+static void set_intercept(uint32_t *vector, uint32_t bit, int on)
+{
+	*vector = on ? (*vector | bit) : (*vector & ~bit);
+}
+
 /* CR3 writes are intercepted only while an owner-only partition exists:
  * each one costs an exit (APM Vol. 2, 15.9). */
 static void svm_intercept_cr3(struct vcpu *v, int on)
 {
-	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
-
-	if (on)
-		c->intercept_cr |= SVM_INTERCEPT_CR3_WRITE;
-	else
-		c->intercept_cr &= ~SVM_INTERCEPT_CR3_WRITE;
+	set_intercept(&to_svm(v)->vmcb->ctl.intercept_cr,
+		      SVM_INTERCEPT_CR3_WRITE, on);
 }
 
 static void svm_intercept_hlt(struct vcpu *v, int on)
 {
-	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
-
-	if (on)
-		c->intercept1 |= SVM_INTERCEPT1_HLT;
-	else
-		c->intercept1 &= ~SVM_INTERCEPT1_HLT;
+	set_intercept(&to_svm(v)->vmcb->ctl.intercept1, SVM_INTERCEPT1_HLT, on);
 }
 
 const struct vcpu_ops svm_vcpu_ops = {

@@ -204,10 +204,8 @@ static int cr3_source(struct vcpu *v, unsigned *gpr, unsigned *len)
 	for (n = INSN_MAX_LEN; n >= 3; n--)
 		if (!gpt_read(&w, g->cs.base + g->rip, b, n))
 			break;
-	if (n < 3 || !insn_decode_mov_to_cr(b, n, (int)lm, &cr, gpr) || cr != 3)
-		return -1;
-	*len = insn_decode_mov_to_cr(b, n, (int)lm, &cr, gpr);
-	return 0;
+	*len = n < 3 ? 0 : insn_decode_mov_to_cr(b, n, (int)lm, &cr, gpr);
+	return (*len && cr == 3) ? 0 : -1;
 }
 
 static void exit_cr3_write(struct vcpu *v)
