@@ -17,8 +17,8 @@
  *   IN   RAX = call number (SHROUD_HC_*)
  *   IN   RBX, RCX, RDX, RSI = arguments 0..3 (unused ones must be zero)
  *   OUT  RAX = 0 or a positive value on success, -SHROUD_E* on failure
- *   OUT  RBX, RCX, RDX = extra results where a call documents them;
- *        all other registers are preserved.
+ *   OUT  RBX, RCX, RDX, RSI = extra results where a call documents them
+ *        (unchanged otherwise); all other registers are preserved.
  * Calls are permitted from any privilege level unless documented otherwise;
  * arguments are validated one by one and a malformed call is refused with an
  * error code, never with a fault of the caller or of the hypervisor.

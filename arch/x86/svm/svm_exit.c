@@ -100,6 +100,7 @@ static void exit_vmmcall(struct vcpu *v)
 	v->gpr.rbx = r.rbx;
 	v->gpr.rcx = r.rcx;
 	v->gpr.rdx = r.rdx;
+	v->gpr.rsi = r.rsi;
 	advance_rip(v, op_vmmcall, sizeof(op_vmmcall));
 }
 
