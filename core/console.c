@@ -7,16 +7,17 @@
  * It only ever shows state, never key bytes or protected plaintext.
  */
 #include "core/core.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/protect.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "prot/protect.h"
 #include "drivers/uart16550.h"
 #include "mm/frame.h"
 
 static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_CPUID] = "cpuid", [VEXIT_HYPERCALL] = "hypercall",
 	[VEXIT_MSR_READ] = "msr_read", [VEXIT_MSR_WRITE] = "msr_write",
-	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_HLT] = "hlt", [VEXIT_SVM_INSN] = "svm_insn",
+	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_HLT] = "hlt",
+	[VEXIT_VIRT_INSN] = "virt_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_OTHER] = "other",
 };
 
@@ -70,6 +71,6 @@ void core_after_exit(struct vcpu *v)
 {
 	int key, budget = 8;
 
-	while (budget-- && (key = uart_getc_nonblock(log_port())) >= 0)
+	while (budget-- && (key = uart_getc_nonblock(core_log_port)) >= 0)
 		console_key(v, key);
 }

@@ -1,15 +1,22 @@
 /*
- * core/core.h - entry of the hypervisor core and the hooks the vendor run
- * loops call.
+ * core/core.h - entry of the hypervisor core, the vendor-neutral run loop
+ * and the hooks it calls.
  */
 #ifndef CORE_CORE_H
 #define CORE_CORE_H
 
+#include <stdint.h>
 #include "arch/x86/boot/bootinfo.h"
-#include "core/vcpu.h"
+#include "arch/x86/vcpu.h"
+#include "base/panic.h"
 
 /* Called by core_entry (arch/x86/entry.S) on the core's own stack. */
 __attribute__((noreturn)) void core_main(struct boot_info *bi);
+
+/* Enter the guest and handle its exits, forever (core/vexit.c). */
+__attribute__((noreturn)) void vcpu_run(struct vcpu *v);
+/* Give one decoded exit its meaning (core/vexit.c). */
+void vexit_handle(struct vcpu *v);
 
 /* After every handled #VMEXIT: polls the debug console. */
 void core_after_exit(struct vcpu *v);
@@ -17,7 +24,10 @@ void core_after_exit(struct vcpu *v);
 /* Print the exit counters (debug console 'c', fatal stops). */
 void core_print_counters(const struct vcpu *v);
 
-/* The boot CPU's vCPU (one CPU until SMP lands); for panic(). */
+/* The hypervisor's UART (hidden from the guest; the debug console). */
+extern uint16_t core_log_port;
+
+/* The vCPU this CPU runs, for panic(); one CPU until SMP lands. */
 extern struct vcpu *core_current_vcpu;
 
 #endif /* CORE_CORE_H */

@@ -11,6 +11,7 @@
 #define CORE_CPUID_H
 
 #include <stdint.h>
+#include "base/version.h"
 
 struct cpuid_out {
 	uint32_t eax, ebx, ecx, edx;
@@ -19,7 +20,5 @@ struct cpuid_out {
 /* Adjust @r, the host's answer for (@leaf, @subleaf), for the guest. */
 void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r);
 
-#define SHROUD_HV_VERSION	((0u << 16) | (1u << 8) | 0u)	/* 0.1.0 */
-#define SHROUD_HV_VERSION_STR	"0.1.0"
 
 #endif /* CORE_CPUID_H */

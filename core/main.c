@@ -2,23 +2,27 @@
  * core/main.c - hypervisor core initialisation on the boot CPU.
  *
  *   loader --(host CR3, RDI = boot_info)--> core_entry --> core_main:
- *     log, frame allocator, capture guest-only hardware state, host
- *     GDT/TSS/IDT, FPU bracket, vendor init (VMCB, NPT), revoke the
- *     loader's execute mapping, VMRUN loop (never returns).
+ *     log, backend probe (arch/x86/backend.c), frame allocator, capture
+ *     guest-only hardware state, host GDT/TSS/IDT, FPU bracket, the
+ *     guest-physical map, backend init (VMCB/VMCS), revoke the loader's
+ *     execute mapping, protection layer, run loop (never returns).
  */
 #include "core/core.h"
+#include "arch/x86/backend.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/fpu.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "core/cpuid.h"
-#include "core/gmem.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/panic.h"
-#include "core/protect.h"
+#include "drivers/uart16550.h"
 #include "include/shroud/abi.h"
 #include "mm/frame.h"
+#include "mm/gmem.h"
+#include "mm/gpmap.h"
 #include "mm/pgtable.h"
+#include "prot/protect.h"
 
 /* Lives in the core image: the isolation tests search guest-visible
  * memory for it (never found unless expose_hv_memory=yes). */
@@ -27,13 +31,18 @@ __attribute__((used)) const char hv_canary[] =
 
 extern char __core_start[], __core_end[];
 
+#define GPM_MAX_BITS	40u	/* map at most 1 TiB of guest-physical space */
+
+uint16_t core_log_port;
+struct vcpu *core_current_vcpu;
 static struct vcpu boot_vcpu;
+static struct gpmap boot_gpmap;
 
 /* The loader's image was mapped executable for the launch only. */
 static void revoke_loader_exec(const struct boot_info *bi)
 {
 	struct pgt p = { bi->host_cr3, PTE_P | PTE_RW, 2, frame_pgt_alloc,
-			 frame_pgt_ptr, 0 };
+			 frame_pgt_ptr, 0, 0 };
 	uint64_t base = bi->loader_exec_base & ~0xfffull;
 	uint64_t end = ALIGN_UP(bi->loader_exec_base + bi->loader_exec_size,
 				0x1000);
@@ -80,16 +89,81 @@ static void log_cpu(void)
 static void check_boot_info(const struct boot_info *bi)
 {
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
-		cpu_halt_forever();	/* no log port known yet */
+		halt_forever();	/* no log port known yet */
+}
+
+static void log_putc(char c)
+{
+	uart_putc(core_log_port, c);
+}
+
+/* panic(): host control registers and the guest state of this CPU. */
+static void panic_dump(void)
+{
+	log_raw("  host cr0 %016llx cr3 %016llx cr4 %016llx\n",
+		(unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
+		(unsigned long long)read_cr4());
+	if (core_current_vcpu && core_current_vcpu->ops) {
+		log_raw("  cpu %u, guest state at the last #VMEXIT:\n",
+			core_current_vcpu->id);
+		core_current_vcpu->ops->dump(core_current_vcpu);
+	}
+}
+
+static void init_gmem(const struct boot_info *bi)
+{
+	uint32_t i, n = bi->ram_count < BI_RAM_RANGES_MAX ? bi->ram_count :
+		BI_RAM_RANGES_MAX;
+
+	gmem_reset();
+	for (i = 0; i < n; i++)
+		if (gmem_add_ram(bi->ram[i].base, bi->ram[i].size))
+			panic("too many RAM ranges (%u)", n);
+	gmem_set_hidden(bi->hv_base, bi->hv_size);
+}
+
+/* The guest-physical map: identity over [0, top) with the largest leaves
+ * the CPU walks, the hypervisor's own region hidden (mm/gpmap.h). */
+static void build_gpmap(const struct vcpu_ops *ops, const struct boot_info *bi)
+{
+	unsigned bits = cpuid(0x80000008).eax & 0xff;
+	uint64_t top, before = frame_used();
+	int rc;
+
+	if (bits < 32 || bits > GPM_MAX_BITS)
+		bits = GPM_MAX_BITS;
+	top = 1ull << bits;
+	rc = gpmap_build(&boot_gpmap, ops->gpm_format, top,
+			 ops->gpm_max_level(), frame_pgt_alloc, frame_pgt_ptr, 0);
+	if (!rc && !bi->expose_hv_memory)
+		rc = gpmap_hide(&boot_gpmap, mk_gpa(bi->hv_base), bi->hv_size);
+	if (rc)
+		panic("guest-physical map: error %d", rc);
+	if (bi->expose_hv_memory)
+		log_warn("gpm", "expose_hv_memory=yes: hypervisor memory is "
+			 "visible to the guest (testing only)");
+	log_info("gpm", "%s identity map [0x0-0x%llx) with %s pages, "
+		 "hypervisor [0x%llx-0x%llx) %s, %llu table frames",
+		 ops->gpm_format->name, (unsigned long long)top,
+		 ops->gpm_max_level() == 3 ? "1 GiB" : "2 MiB",
+		 (unsigned long long)bi->hv_base,
+		 (unsigned long long)(bi->hv_base + bi->hv_size),
+		 bi->expose_hv_memory ? "EXPOSED" : "hidden",
+		 (unsigned long long)(frame_used() - before));
 }
 
 void core_main(struct boot_info *bi)
 {
-	const struct vcpu_ops *ops = &svm_vcpu_ops;
+	const struct vcpu_backend *be;
+	const struct vcpu_ops *ops;
 	struct vcpu *v = &boot_vcpu;
+	const char *why;
 
 	check_boot_info(bi);
-	log_init(bi->log_port, (enum log_level)bi->log_level);
+	core_log_port = bi->log_port;
+	uart_init(core_log_port);
+	log_init(log_putc, (enum log_level)bi->log_level);
+	panic_set_dump(panic_dump);
 	log_raw("\nShroud hypervisor v%s (ABI %u.%u)\n", SHROUD_HV_VERSION_STR,
 		SHROUD_ABI_MAJOR, SHROUD_ABI_MINOR);
 	log_cpu();
@@ -101,21 +175,29 @@ void core_main(struct boot_info *bi)
 	if (bi->cpu_count > 1)
 		log_warn("cpu", "%u CPUs present: only the boot CPU is "
 			 "virtualized; the kernel gets nosmp", bi->cpu_count);
+	be = vcpu_backend_pick(&why);
+	if (!be || !be->ops)
+		panic("no virtualization backend: %s", why);
+	ops = be->ops;
 	frame_init(bi->heap_next, bi->heap_end);
-	gmem_init(bi);
+	init_gmem(bi);
 	core_current_vcpu = v;
 	v->ops = ops;
-	if (ops->probe() || ops->capture(v, bi))
+	v->id = 0;
+	v->decode_warn_budget = 16;
+	v->gpm = &boot_gpmap;
+	if (ops->capture(v, bi))
 		panic("%s: cannot start", ops->name);
 	desc_init();
 	fpu_init();
+	build_gpmap(ops, bi);
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);
 	revoke_loader_exec(bi);
-	prot_init(v, bi);
+	prot_init(bi);
+	v->prot = prot_cpu_init(v->id, v->gpm);
 	log_info("mem", "frames used %llu, free %llu",
 		 (unsigned long long)frame_used(),
 		 (unsigned long long)frame_free());
-	ops->run(v);
-	panic("run loop returned");
+	vcpu_run(v);
 }

@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "aem_cipher.h"
-#include "types.h"
+#include "base/types.h"
 
 #define AEM_MASTER_BYTES	32u
 #define AEM_NONCE_MAX		64u

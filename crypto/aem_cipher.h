@@ -42,7 +42,7 @@
 
 #include "mbedtls/aes.h"
 #include "mbedtls/gcm.h"
-#include "types.h"
+#include "base/types.h"
 
 #define AEM_FRAME_BYTES	4096u
 #define AEM_TAG_BYTES	16u

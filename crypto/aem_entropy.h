@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #include "mbedtls/ctr_drbg.h"
-#include "types.h"
+#include "base/types.h"
 
 #define AEM_RDSEED_TRIES	128
 #define AEM_RDRAND_TRIES	10

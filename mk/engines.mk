@@ -15,13 +15,13 @@ ENG_CC    ?= $(CC)
 ENG_CLANG ?= clang
 
 ENGINES_HV_LIB      := $(ENG_DIR)/hv/libengines.a
-ENGINES_HV_INCLUDES := -I$(TOP)/mm -I$(TOP)/crypto -I$(ENG_MBED)/include \
+ENGINES_HV_INCLUDES := -I$(TOP) -I$(TOP)/mm -I$(TOP)/crypto -I$(ENG_MBED)/include \
 	-DMBEDTLS_CONFIG_FILE='"mbedtls_config_shroud.h"'
 
 # Sources. ENG_SIMD is the only file built with SSE/AES enabled.
 ENG_SRCS := crypto/aem_cipher.c crypto/aem_alloc.c crypto/aem_keys.c \
 	crypto/aem_entropy.c mm/part_map.c mm/part.c mm/fmeta.c mm/ws.c \
-	mm/mpe.c mm/mpe_check.c mm/mpe_exec.c
+	mm/mpe.c mm/mpe_check.c prot/mpe_exec.c
 ENG_SIMD := crypto/aes_kern.c
 ENG_MBED_SRCS := aes.c gcm.c cipher.c cipher_wrap.c sha256.c md.c hkdf.c \
 	ctr_drbg.c platform_util.c constant_time.c
@@ -34,7 +34,7 @@ ENG_HV_CFLAGS := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-fno-stack-protector -fno-builtin -nostdinc \
 	-isystem $(shell $(ENG_CC) -print-file-name=include) -O2 -std=gnu11 \
-	$(ENG_WARN) -DSHROUD_HV=1 -I$(TOP)/crypto/libc
+	$(ENG_WARN) -DSHROUD_HV=1 -I$(TOP)/base/libc
 ENG_SIMD_FLAGS := -msse2 -msse4.1 -maes -mpclmul
 ENG_HV_SIMD_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-sse2 -mno-avx,\
 	$(ENG_HV_CFLAGS)) $(ENG_SIMD_FLAGS)
@@ -66,7 +66,7 @@ $(ENG_DIR)/$(1)/libengines.a: $(call eng_objs,$(1))
 	$(AR) rcs $$@ $$^
 endef
 
-ENG_HDRS := $(wildcard $(TOP)/crypto/*.h $(TOP)/mm/*.h $(TOP)/crypto/libc/*.h)
+ENG_HDRS := $(wildcard $(TOP)/base/*.h $(TOP)/prot/*.h $(TOP)/crypto/*.h $(TOP)/mm/*.h $(TOP)/base/libc/*.h)
 
 $(eval $(call eng_rules,hv,$(ENG_HV_CFLAGS),$(ENG_HV_SIMD_CFLAGS),$(ENG_HV_MBED_CFLAGS),$(ENG_CC)))
 $(eval $(call eng_rules,host,$(ENG_HOST_CFLAGS),$(ENG_HOST_CFLAGS) $(ENG_SIMD_FLAGS),-O1 -g -std=gnu11 -w $(ENG_SAN),$(ENG_CC)))

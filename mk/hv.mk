@@ -18,14 +18,17 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 
 # The engines (crypto/, mm/ policy; mk/engines.mk) are linked in as
 # libengines.a, built with the same freestanding flags.
-HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/crypto/libc
+HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/base/libc
 
-CORE_C := core/main.c core/header.c core/lib.c core/log.c core/panic.c \
-	core/console.c core/cpuid.c core/hypercall.c core/gmem.c \
-	core/protect.c core/prot_init.c core/hc_protect.c \
-	arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
-	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/npt.c \
-	drivers/uart16550.c mm/pgtable.c mm/frame.c mm/gpt_walk.c
+CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
+	core/vexit.c \
+	base/lib.c base/log.c base/panic.c \
+	prot/protect.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
+	arch/x86/backend.c arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
+	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_probe.c \
+	arch/x86/svm/npt.c \
+	drivers/uart16550.c \
+	mm/pgtable.c mm/gpmap.c mm/frame.c mm/gmem.c mm/gpt_walk.c
 CORE_S := arch/x86/entry.S arch/x86/svm/svm_asm.S
 CORE_OBJS := $(patsubst %,$(HV_BUILD)/core/%.o,$(CORE_C) $(CORE_S))
 
@@ -48,9 +51,10 @@ $(BUILD)/core.bin: $(BUILD)/core.elf
 EFI_INC  := /usr/include/efi
 LDR_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
 	-mno-red-zone -mno-sse -mno-mmx -fno-stack-protector \
-	-DGNU_EFI_USE_MS_ABI -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(TOP) \
+	-DGNU_EFI_USE_MS_ABI -DSHROUD_LOADER=1 -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(TOP) \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wvla
-LDR_C := arch/x86/boot/loader.c arch/x86/boot/config.c mm/pgtable.c
+LDR_C := arch/x86/boot/loader.c arch/x86/boot/config.c mm/pgtable.c \
+	arch/x86/backend.c arch/x86/svm/svm_probe.c
 LDR_OBJS := $(patsubst %,$(HV_BUILD)/loader/%.o,$(LDR_C)) \
 	$(HV_BUILD)/loader/launch.o $(HV_BUILD)/loader/core_blob.o
 
@@ -89,7 +93,7 @@ $(HV_BUILD)/test/test_config: test/unit/test_config.c arch/x86/boot/config.c
 $(HV_BUILD)/test/test_pgtable: test/unit/test_pgtable.c mm/pgtable.c
 $(HV_BUILD)/test/test_gpt_walk: test/unit/test_gpt_walk.c mm/gpt_walk.c
 $(HV_BUILD)/test/test_insn: test/unit/test_insn.c arch/x86/insn.c
-$(HV_BUILD)/test/test_lib: test/unit/test_lib.c core/lib.c
+$(HV_BUILD)/test/test_lib: test/unit/test_lib.c base/lib.c
 $(HVT_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(HVT_CFLAGS) $(if $(filter %test_lib,$@),-fno-builtin -Dmemcpy=hv_memcpy -Dmemmove=hv_memmove -Dmemset=hv_memset -Dmemcmp=hv_memcmp -Dstrlen=hv_strlen -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf) \

@@ -24,7 +24,7 @@
 #ifndef SHROUD_MM_FMETA_H
 #define SHROUD_MM_FMETA_H
 
-#include "types.h"
+#include "base/types.h"
 
 #define FMETA_CHUNK_SHIFT	9u
 #define FMETA_CHUNK_FRAMES	(1u << FMETA_CHUNK_SHIFT)	/* 2 MiB */

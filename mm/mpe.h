@@ -62,7 +62,7 @@
 #include "fmeta.h"
 #include "part.h"
 #include "part_map.h"
-#include "types.h"
+#include "base/types.h"
 
 #define MPE_ACC_R	0x1u
 #define MPE_ACC_W	0x2u

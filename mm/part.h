@@ -20,7 +20,7 @@
 #ifndef SHROUD_MM_PART_H
 #define SHROUD_MM_PART_H
 
-#include "types.h"
+#include "base/types.h"
 #include "ws.h"
 
 enum part_profile {

@@ -16,7 +16,7 @@
 #ifndef SHROUD_MM_PART_MAP_H
 #define SHROUD_MM_PART_MAP_H
 
-#include "types.h"
+#include "base/types.h"
 
 #define PART_GFN_LIMIT	(1ull << 52)	/* 2^64 bytes / 4 KiB */
 #define PART_ID_NONE	0xffffu

@@ -1,5 +1,5 @@
 /*
- * mm/pgtable.c - x86-64 4-level page-table builder (see pgtable.h).
+ * mm/pgtable.c - 4-level page-table builder (see pgtable.h).
  * AMD APM Vol. 2, 5.3.3 (4-Kbyte), 5.3.4 (2-Mbyte), 5.3.5 (1-Gbyte pages).
  */
 #include "mm/pgtable.h"
@@ -14,9 +14,14 @@ static unsigned va_index(uint64_t va, unsigned level)
 	return (unsigned)((va >> (12 + 9 * (level - 1))) & 0x1ff);
 }
 
-static int is_leaf(uint64_t e, unsigned level)
+static int present(const struct pgt *p, uint64_t e)
 {
-	return (e & PTE_P) && (level == 1 || (e & PTE_PS));
+	return (e & (p->present_mask ? p->present_mask : PTE_P)) != 0;
+}
+
+static int is_leaf(const struct pgt *p, uint64_t e, unsigned level)
+{
+	return present(p, e) && (level == 1 || (e & PTE_PS));
 }
 
 /* Replace the large leaf @e at @level by a table of 512 smaller leaves. */
@@ -50,11 +55,11 @@ int pgt_set_entry(struct pgt *p, uint64_t va, unsigned level, uint64_t entry)
 	for (l = PGT_LEVELS; l > level; l--) {
 		uint64_t *slot = &t[va_index(va, l)];
 
-		if (is_leaf(*slot, l)) {
+		if (is_leaf(p, *slot, l)) {
 			rc = split_leaf(p, slot, l);
 			if (rc)
 				return rc;
-		} else if (!(*slot & PTE_P)) {
+		} else if (!present(p, *slot)) {
 			uint64_t hpa = p->alloc_table(p->ctx);
 
 			if (!hpa)
@@ -111,9 +116,9 @@ uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out)
 	for (l = PGT_LEVELS; l >= 1; l--) {
 		uint64_t e = t[va_index(va, l)];
 
-		if (!(e & PTE_P))
+		if (!present(p, e))
 			break;
-		if (is_leaf(e, l)) {
+		if (is_leaf(p, e, l)) {
 			if (level_out)
 				*level_out = l;
 			return e;
@@ -125,6 +130,28 @@ uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out)
 	return 0;
 }
 
+int pgt_update_leaf(struct pgt *p, uint64_t va, uint64_t clear, uint64_t set,
+		    uint64_t *old)
+{
+	uint64_t *t = table_ptr(p, p->root);
+	unsigned l;
+
+	for (l = PGT_LEVELS; l >= 1; l--) {
+		uint64_t *slot = &t[va_index(va, l)];
+
+		if (!present(p, *slot))
+			return PGT_EINVAL;
+		if (is_leaf(p, *slot, l)) {
+			if (old)
+				*old = *slot;
+			*slot = (*slot & ~clear) | set;
+			return 0;
+		}
+		t = table_ptr(p, *slot);
+	}
+	return PGT_EINVAL;
+}
+
 static uint64_t count_wx(const struct pgt *p, uint64_t table, unsigned level)
 {
 	const uint64_t *t = table_ptr(p, table);
@@ -132,9 +159,9 @@ static uint64_t count_wx(const struct pgt *p, uint64_t table, unsigned level)
 	unsigned i;
 
 	for (i = 0; i < 512; i++) {
-		if (!(t[i] & PTE_P))
+		if (!present(p, t[i]))
 			continue;
-		if (is_leaf(t[i], level))
+		if (is_leaf(p, t[i], level))
 			n += (t[i] & PTE_RW) && !(t[i] & PTE_NX);
 		else
 			n += count_wx(p, t[i], level - 1);

@@ -1,8 +1,12 @@
 /*
- * mm/pgtable.h - a builder for x86-64 4-level page tables, used for the
- * host page tables (by the loader and the core) and for AMD nested page
- * tables, which share the long-mode entry format (AMD APM Vol. 2, 5.3
- * "Long-Mode Page Translation" and 15.25.5 "Nested Table Walk").
+ * mm/pgtable.h - a builder for 4-level radix page tables with 512 8-byte
+ * entries per table: the host's x86-64 page tables (by the loader and the
+ * core; AMD APM Vol. 2, 5.3 "Long-Mode Page Translation") and, through
+ * mm/gpmap.h, the guest-physical map in whichever format the backend's
+ * hardware walks (AMD nested page tables share the long-mode format, APM
+ * Vol. 2 15.25.5; Intel EPT has R/W/X bits and no P bit, SDM Vol. 3C 29.3.2).
+ * Both formats put the large-page bit at bit 7 and the address at 51:12;
+ * what differs is which bits make an entry present (pgt.present_mask).
  *
  * Plain C, no inline assembly: it builds on the host for unit tests.  The
  * caller supplies a frame allocator and the HPA->pointer translation, so
@@ -49,6 +53,9 @@ struct pgt {
 	/* Returns a pointer through which the frame at @hpa can be accessed. */
 	void *(*hpa_to_ptr)(void *ctx, uint64_t hpa);
 	void *ctx;
+	/* An entry is present iff it has one of these bits; 0 means PTE_P
+	 * (x86/NPT).  EPT: read | write | execute. */
+	uint64_t present_mask;
 };
 
 #define PGT_ENOMEM	(-12)
@@ -81,6 +88,16 @@ int pgt_map(struct pgt *p, uint64_t va, uint64_t pa, uint64_t size,
  * and, through @level_out (may be NULL), the level it was found at.
  */
 uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out);
+
+/*
+ * pgt_update_leaf - for the leaf that maps @va: return its old value
+ * through @old (may be NULL), then clear @clear and set @set in it.
+ * Used to read and clear accessed/dirty bits.  Returns 0, or PGT_EINVAL
+ * if nothing maps @va.
+ */
+__attribute__((warn_unused_result))
+int pgt_update_leaf(struct pgt *p, uint64_t va, uint64_t clear, uint64_t set,
+		    uint64_t *old);
 
 /*
  * pgt_count_wx - number of present leaves that are both writable and

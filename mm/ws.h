@@ -9,7 +9,7 @@
 #ifndef SHROUD_MM_WS_H
 #define SHROUD_MM_WS_H
 
-#include "types.h"
+#include "base/types.h"
 
 #define WS_DEFAULT_W	8u
 #define WS_MAX_W	64u

@@ -17,20 +17,15 @@
 #define MSR_GS_BASE		0xc0000101u
 #define MSR_KERNEL_GS_BASE	0xc0000102u
 #define MSR_PAT			0x00000277u
-#define MSR_VM_CR		0xc0010114u
-#define MSR_VM_HSAVE_PA		0xc0010117u
 
 #define EFER_SCE		(1ull << 0)
 #define EFER_LME		(1ull << 8)
 #define EFER_LMA		(1ull << 10)
 #define EFER_NXE		(1ull << 11)
-#define EFER_SVME		(1ull << 12)
 #define EFER_LMSLE		(1ull << 13)
 #define EFER_FFXSR		(1ull << 14)
 #define EFER_TCE		(1ull << 15)
 
-#define VM_CR_LOCK		(1ull << 3)
-#define VM_CR_SVMDIS		(1ull << 4)
 
 #define CR0_PG			(1ull << 31)
 #define CR4_PAE			(1ull << 5)

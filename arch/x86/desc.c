@@ -4,8 +4,8 @@
  */
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
-#include "core/lib.h"
-#include "core/panic.h"
+#include "base/lib.h"
+#include "base/panic.h"
 
 struct __attribute__((packed)) tss64 {
 	uint32_t rsvd0;

@@ -12,8 +12,8 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
-#include "core/log.h"
-#include "core/panic.h"
+#include "base/log.h"
+#include "base/panic.h"
 
 #define XSAVE_AREA_MAX	8192u
 

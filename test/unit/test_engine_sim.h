@@ -18,7 +18,7 @@
 
 #include "aem.h"
 #include "aem_alloc.h"
-#include "mpe_exec.h"
+#include "prot/mpe_exec.h"
 
 #ifndef SIM_FRAMES
 #define SIM_FRAMES	2048u	/* 8 MiB of guest RAM */

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core/lib.h"
+#include "base/lib.h"
 
 static const char *volatile null_str;	/* NULL, hidden from -Wformat */
 

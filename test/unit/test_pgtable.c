@@ -44,7 +44,7 @@ static struct arena arena;
 static struct pgt new_pgt(unsigned max_leaf, uint64_t table_flags)
 {
 	struct pgt p = { 0, table_flags, max_leaf, arena_alloc, arena_ptr,
-			 &arena };
+			 &arena, 0 };
 
 	arena.used = 0;
 	arena.limit = ARENA_FRAMES;

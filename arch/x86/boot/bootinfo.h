@@ -17,7 +17,7 @@
 #define CORE_LINK_BASE		0xffffffff80000000ull
 #define CORE_HEADER_MAGIC	0x45524f4344524853ull	/* "SHRDCORE" */
 #define BOOT_INFO_MAGIC		0x4f464e4944524853ull	/* "SHRDINFO" */
-#define BOOT_INFO_VERSION	1u
+#define BOOT_INFO_VERSION	2u
 
 /* First bytes of the core image.  All addresses are link-time virtual
  * addresses (CORE_LINK_BASE + offset); every boundary is 4 KiB aligned. */
@@ -30,10 +30,13 @@ struct core_header {
 	uint64_t bss_end;	/* [data_end, bss_end): RW, NX, zeroed by loader */
 };
 
-/* A segment register as the VMCB stores it (AMD APM Vol. 2, B-2). */
+/* A segment register, vendor-neutral: @ar holds bits 40-55 of the
+ * descriptor (type, S, DPL, P in 7:0; AVL, L, D/B, G in 15:12; bits 11:8,
+ * the limit's top, are 0), as Intel's VMCS access-rights field has them
+ * (SDM Vol. 3C 24.4.1); the SVM backend packs them for the VMCB. */
 struct bi_segment {
 	uint16_t selector;
-	uint16_t attrib;	/* packed 12-bit descriptor attributes */
+	uint16_t ar;		/* access rights, 0 for a null selector */
 	uint32_t limit;
 	uint64_t base;
 };
@@ -59,7 +62,7 @@ struct bi_ram_range {
 struct boot_info {
 	uint64_t magic;			/* BOOT_INFO_MAGIC */
 	uint32_t version;		/* BOOT_INFO_VERSION */
-	uint32_t log_level;		/* LOG_ERROR..LOG_DEBUG (core/log.h) */
+	uint32_t log_level;		/* LOG_ERROR..LOG_DEBUG (base/log.h) */
 	uint16_t log_port;		/* 16550 I/O base of the hypervisor log */
 	uint16_t expose_hv_memory;	/* testing only: map hv memory into guest */
 	uint32_t cpu_count;		/* processors the firmware reported */

@@ -5,7 +5,7 @@
  *   1. reads and checks \EFI\shroud\shroud.cfg, and that the kernel and
  *      initrd it names exist (any problem: a message naming the file and
  *      line, and a return to the firmware before anything is virtualized);
- *   2. checks the CPU (SVM with nested paging, not disabled by firmware);
+ *   2. checks the CPU through the backend table (arch/x86/backend.c);
  *   3. reserves the hypervisor's memory as EfiReservedMemoryType, which
  *      Linux never reclaims, copies the core image there and builds the
  *      host page tables (identity map RW+NX, core image W^X at its link
@@ -22,6 +22,7 @@
 #include <efi.h>
 #include <efilib.h>
 
+#include "arch/x86/backend.h"
 #include "arch/x86/boot/bootinfo.h"
 #include "arch/x86/boot/config.h"
 #include "arch/x86/cpu.h"
@@ -129,21 +130,17 @@ static EFI_STATUS check_file(EFI_HANDLE dev, const char *path, const char *what)
 	return st;
 }
 
+/* The same backend table and probes as the core (arch/x86/backend.c). */
 static int check_cpu(void)
 {
-	if (!(cpuid(0x80000001).ecx & (1u << 2))) {
-		Print(L"shroud: this CPU has no AMD-V (SVM); Intel VT-x is not "
-		      L"supported yet\n");
+	const char *why;
+	const struct vcpu_backend *be = vcpu_backend_pick(&why);
+
+	if (!be) {
+		Print(L"shroud: %a; nothing is virtualized\n", why);
 		return -1;
 	}
-	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-		Print(L"shroud: SVM is disabled by the firmware (VM_CR.SVMDIS)\n");
-		return -1;
-	}
-	if (!(cpuid(0x8000000a).edx & 1u)) {
-		Print(L"shroud: this CPU has SVM but no nested paging\n");
-		return -1;
-	}
+	Print(L"shroud: backend %a\n", be->name);
 	return 0;
 }
 
@@ -287,7 +284,7 @@ static EFI_STATUS build_host_tables(struct boot_info *bi, struct heap *h)
 	uint64_t tramp = (uint64_t)(uintptr_t)&shroud_launch & ~0xfffull;
 	struct pgt p = { 0, PTE_P | PTE_RW,
 			 (cpuid(0x80000001).edx & (1u << 26)) ? 3u : 2u,
-			 heap_alloc, identity_ptr, h };
+			 heap_alloc, identity_ptr, h, 0 };
 	int rc;
 
 	p.root = heap_alloc(h);
@@ -310,7 +307,7 @@ static EFI_STATUS build_host_tables(struct boot_info *bi, struct heap *h)
 	return EFI_SUCCESS;
 }
 
-/* Segment state from the firmware's GDT, in VMCB form (APM Vol. 2, B-2). */
+/* Segment state from the firmware's GDT (bootinfo.h: struct bi_segment). */
 static void capture_segment(struct bi_segment *s, uint16_t sel,
 			    const struct desc_ptr *gdtr)
 {
@@ -318,13 +315,13 @@ static void capture_segment(struct bi_segment *s, uint16_t sel,
 
 	s->selector = sel;
 	if (!(sel & ~3u) || (sel & 4u) || (sel | 7u) > gdtr->limit) {
-		s->attrib = 0;
+		s->ar = 0;
 		s->limit = 0;
 		s->base = 0;
 		return;
 	}
 	d = *(const uint64_t *)(uintptr_t)(gdtr->base + (sel & ~7u));
-	s->attrib = (uint16_t)(((d >> 40) & 0xff) | (((d >> 52) & 0xf) << 8));
+	s->ar = (uint16_t)((d >> 40) & 0xf0ff);
 	limit = (d & 0xffff) | ((d >> 32) & 0xf0000);
 	if (d & (1ull << 55))
 		limit = (limit << 12) | 0xfff;

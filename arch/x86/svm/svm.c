@@ -1,6 +1,8 @@
 /*
- * arch/x86/svm/svm.c - AMD-V vCPU: probe, VMCB set-up and the run loop.
- * AMD APM Vol. 2, chapter 15 "Secure Virtual Machine".
+ * arch/x86/svm/svm.c - the AMD-V backend: VMCB set-up, guest entry, and
+ * the operations of struct vcpu_ops.  AMD APM Vol. 2, chapter 15 "Secure
+ * Virtual Machine".  The meaning of each exit is in core/vexit.c; this
+ * file and svm_exit.c only translate between the VMCB and struct vcpu.
  *
  * Blue pill: the loader's CPU state at the launch point becomes the guest
  * state, so the firmware continues as the guest right after the call that
@@ -10,52 +12,32 @@
  */
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/cpu.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/panic.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "base/panic.h"
 #include "mm/frame.h"
 
-#define CPUID_EXT1_ECX_SVM	(1u << 2)
-#define CPUID_SVM_EDX_NP	(1u << 0)
 #define CPUID_SVM_EDX_NRIPS	(1u << 3)
 #define GUEST_ASID		1u
 
 static struct svm_vcpu svm_boot_vcpu;
 
-static int svm_probe(void)
-{
-	struct cpuid_regs f;
-
-	if (!(cpuid(0x80000001).ecx & CPUID_EXT1_ECX_SVM)) {
-		log_err("svm", "CPU has no SVM");
-		return -1;
-	}
-	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS) {
-		log_err("svm", "SVM disabled by firmware (VM_CR.SVMDIS)");
-		return -1;
-	}
-	f = cpuid(0x8000000a);
-	if (!(f.edx & CPUID_SVM_EDX_NP)) {
-		log_err("svm", "CPU has SVM but no nested paging");
-		return -1;
-	}
-	log_info("svm", "SVM rev %u, %u ASIDs, NP yes, NRIPS %s",
-		 f.eax & 0xff, f.ebx, (f.edx & CPUID_SVM_EDX_NRIPS) ? "yes" :
-		 "no (instruction lengths decoded)");
-	return 0;
-}
-
 static int svm_capture(struct vcpu *v, const struct boot_info *bi)
 {
 	struct svm_vcpu *s = &svm_boot_vcpu;
+	struct cpuid_regs f = cpuid(0x8000000a);
 
 	(void)bi;
 	v->arch = s;
+	s->nrips = !!(f.edx & CPUID_SVM_EDX_NRIPS);
+	log_info("svm", "SVM rev %u, %u ASIDs, NP yes, NRIPS %s",
+		 f.eax & 0xff, f.ebx, s->nrips ? "yes" :
+		 "no (instruction lengths decoded)");
 	s->vmcb_pa = frame_alloc();
 	s->host_vmcb_pa = frame_alloc();
 	s->hsave_pa = frame_alloc();
 	if (!s->vmcb_pa || !s->host_vmcb_pa || !s->hsave_pa)
-		return -1;
+		return -ENG_ENOMEM;
 	s->vmcb = hpa_ptr(s->vmcb_pa);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
@@ -85,10 +67,12 @@ static void msrpm_set(uint8_t *pm, uint32_t msr, int rd, int wr)
 		pm[base + off / 4] |= (uint8_t)(2u << ((off % 4) * 2));
 }
 
+/* struct bi_segment's access rights -> the VMCB's packed 12-bit form
+ * (APM Vol. 2, B-2: descriptor bits 47:40 and 55:52). */
 static void seg_from_bi(struct vmcb_seg *d, const struct bi_segment *s)
 {
 	d->selector = s->selector;
-	d->attrib = s->attrib;
+	d->attrib = (uint16_t)((s->ar & 0xff) | ((s->ar >> 4) & 0xf00));
 	d->limit = s->limit;
 	d->base = s->base;
 }
@@ -120,21 +104,21 @@ static void init_guest_state(struct vmcb_save *g, const struct boot_info *bi)
 	g->g_pat = b->pat;
 }
 
-static int init_control(struct svm_vcpu *s, const struct boot_info *bi)
+static int init_control(struct vcpu *v, const struct boot_info *bi)
 {
+	struct svm_vcpu *s = to_svm(v);
 	struct vmcb_control *c = &s->vmcb->ctl;
 	uint32_t port;
 
 	s->msrpm = hpa_ptr(frame_alloc_contig(2));
 	s->iopm = hpa_ptr(frame_alloc_contig(3));
 	if (!s->msrpm || !s->iopm)
-		return -1;
+		return -ENG_ENOMEM;
 	/* EFER: keep SVME set and hidden.  HSAVE/VM_CR: SVM is not offered. */
 	msrpm_set(s->msrpm, MSR_EFER, 1, 1);
 	msrpm_set(s->msrpm, MSR_VM_HSAVE_PA, 1, 1);
 	msrpm_set(s->msrpm, MSR_VM_CR, 1, 1);
 	/* The hypervisor's UART: the guest must not see or drive it. */
-	s->log_port = bi->log_port;
 	for (port = bi->log_port; port < bi->log_port + 8u; port++)
 		s->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 
@@ -152,39 +136,66 @@ static int init_control(struct svm_vcpu *s, const struct boot_info *bi)
 	c->guest_asid = GUEST_ASID;
 	c->tlb_control = SVM_TLB_FLUSH_ALL;
 	c->np_control = SVM_NP_ENABLE;
-	c->n_cr3 = s->ncr3;
+	c->n_cr3 = v->gpm->pgt.root;
 	return 0;
+}
+
+static void svm_flush_tlb(struct vcpu *v)
+{
+	to_svm(v)->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
+}
+
+static void gpm_flush(void *ctx)
+{
+	svm_flush_tlb(ctx);
 }
 
 static int svm_init(struct vcpu *v, const struct boot_info *bi)
 {
 	struct svm_vcpu *s = to_svm(v);
+	int rc;
 
-	s->nrips = !!(cpuid(0x8000000a).edx & CPUID_SVM_EDX_NRIPS);
-	s->decode_warn_budget = 16;
 	/* The host's own FS, GS, TR (desc_init() ran) for VMLOAD after exits. */
 	__asm__ volatile("vmsave %%rax" ::"a"(s->host_vmcb_pa) : "memory");
-	if (npt_build(bi, &s->npt))
-		return -1;
-	s->ncr3 = s->npt.root;
-	if (init_control(s, bi))
-		return -1;
+	rc = init_control(v, bi);
+	if (rc)
+		return rc;
+	gpmap_set_flush(v->gpm, gpm_flush, v);
 	init_guest_state(&s->vmcb->save, bi);
+	svm_decode_exit(v);	/* v->g from the initial state */
+	v->exit.reason = VEXIT_OTHER;
 	return 0;
 }
 
-static void svm_run(struct vcpu *v)
+/* v->g -> VMCB, for the fields the core changed. */
+static void write_back(struct vcpu *v)
+{
+	struct vmcb_save *g = &to_svm(v)->vmcb->save;
+	uint32_t d = v->g.dirty;
+
+	if (d & VG_DIRTY_RAX)
+		g->rax = v->g.rax;
+	if (d & VG_DIRTY_RSP)
+		g->rsp = v->g.rsp;
+	if (d & VG_DIRTY_RIP)
+		g->rip = v->g.rip;
+	if (d & VG_DIRTY_CR3)
+		g->cr3 = v->g.cr3;
+	if (d & VG_DIRTY_EFER)
+		g->efer = v->g.efer | EFER_SVME;
+	v->g.dirty = 0;
+}
+
+static int svm_enter(struct vcpu *v)
 {
 	struct svm_vcpu *s = to_svm(v);
 
-	log_info("svm", "launching guest at rip 0x%llx",
-		 (unsigned long long)s->vmcb->save.rip);
-	for (;;) {
-		s->vmcb->ctl.clean = 0;	/* every field may have changed */
-		svm_vmrun(&v->gpr, s->vmcb_pa, s->host_vmcb_pa);
-		s->vmcb->ctl.tlb_control = 0;
-		svm_handle_exit(v);
-	}
+	write_back(v);
+	s->vmcb->ctl.clean = 0;	/* every field may have changed */
+	svm_vmrun(&v->gpr, s->vmcb_pa, s->host_vmcb_pa);
+	s->vmcb->ctl.tlb_control = 0;
+	svm_decode_exit(v);
+	return s->vmcb->ctl.exit_code == SVM_EXIT_INVALID ? -ENG_EINVAL : 0;
 }
 
 static void svm_dump(const struct vcpu *v)
@@ -210,51 +221,61 @@ static void svm_dump(const struct vcpu *v)
 		(unsigned long long)v->gpr.rcx, (unsigned long long)v->gpr.rdx);
 }
 
-static void svm_guest_paging(const struct vcpu *v, uint64_t *cr0,
-			     uint64_t *cr3, uint64_t *cr4, uint64_t *efer)
+/* APM Vol. 2, 15.20 "Event Injection". */
+static void svm_inject(struct vcpu *v, unsigned vector, bool has_error,
+		       uint32_t error)
 {
-	const struct vmcb_save *g = &to_svm(v)->vmcb->save;
+	uint64_t e = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID;
 
-	*cr0 = g->cr0;
-	*cr3 = g->cr3;
-	*cr4 = g->cr4;
-	*efer = g->efer;
+	if (has_error)
+		e |= SVM_EVTINJ_VALID_ERR | ((uint64_t)error << 32);
+	to_svm(v)->vmcb->ctl.event_inj = e;
 }
 
-static unsigned svm_guest_cpl(const struct vcpu *v)
-{
-	return to_svm(v)->vmcb->save.cpl;
-}
-
-static void set_intercept(uint32_t *vector, uint32_t bit, int on)
+static void set_bit32(uint32_t *vector, uint32_t bit, bool on)
 {
 	*vector = on ? (*vector | bit) : (*vector & ~bit);
 }
 
-/* CR3 writes are intercepted only while an owner-only partition exists:
- * each one costs an exit (APM Vol. 2, 15.9). */
-static void svm_intercept_cr3(struct vcpu *v, int on)
+/* CR3 writes cost an exit each (APM Vol. 2, 15.9); HLT likewise. */
+static void svm_intercept(struct vcpu *v, enum vintercept what, bool on)
 {
-	set_intercept(&to_svm(v)->vmcb->ctl.intercept_cr,
-		      SVM_INTERCEPT_CR3_WRITE, on);
+	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
+
+	if (what == VINT_CR3_WRITE)
+		set_bit32(&c->intercept_cr, SVM_INTERCEPT_CR3_WRITE, on);
+	else
+		set_bit32(&c->intercept1, SVM_INTERCEPT1_HLT, on);
 }
 
-static void svm_intercept_hlt(struct vcpu *v, int on)
+/* The AMD MSRs the MSR permission map intercepts besides EFER: SVM is not
+ * offered to the guest, so VM_CR reads "disabled, locked" and VM_HSAVE_PA
+ * and VM_CR writes are #GP (APM Vol. 2, 15.30). */
+static int svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
-	set_intercept(&to_svm(v)->vmcb->ctl.intercept1, SVM_INTERCEPT1_HLT, on);
+	(void)v;
+	if (msr == MSR_VM_CR && !write) {
+		*val = VM_CR_LOCK | VM_CR_SVMDIS;
+		return 0;
+	}
+	return -ENG_EPERM;
 }
+
+static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "AMD-V (SVM + NPT)",
-	.probe = svm_probe,
 	.capture = svm_capture,
+	.gpm_format = &svm_npt_format,
+	.gpm_max_level = svm_npt_max_level,
 	.init = svm_init,
-	.run = svm_run,
+	.enter = svm_enter,
 	.dump = svm_dump,
-	.npt_map_4k = svm_npt_map_4k,
-	.npt_identity_2m = svm_npt_identity_2m,
-	.guest_paging = svm_guest_paging,
-	.guest_cpl = svm_guest_cpl,
-	.intercept_cr3 = svm_intercept_cr3,
-	.intercept_hlt = svm_intercept_hlt,
+	.inject = svm_inject,
+	.flush_tlb = svm_flush_tlb,
+	.intercept = svm_intercept,
+	.msr = svm_msr,
+	.efer_reserved = EFER_SVME,
+	.hypercall_insn = op_vmmcall,
+	.hypercall_insn_len = sizeof(op_vmmcall),
 };

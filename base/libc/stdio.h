@@ -1,5 +1,5 @@
 /*
- * crypto/libc/stdio.h - empty on purpose for the freestanding build: the
+ * base/libc/stdio.h - empty on purpose for the freestanding build: the
  * engines never print (no key bytes, no plaintext); mbedTLS's printing is
  * only in self-tests, which are disabled.
  */

@@ -1,7 +1,7 @@
 /*
  * mm/mpe_exec.c - executor of MPE actions (mm/mpe_exec.h).
  */
-#include "mpe_exec.h"
+#include "prot/mpe_exec.h"
 
 static const struct aem_page_key *part_key(struct mpe_exec *x,
 					   const struct partition *p,

@@ -1,20 +1,23 @@
 /*
- * core/hypercall.c - hypercall table and handlers.
+ * prot/hypercall.c - the hypercall table (ABI in include/shroud/abi.h).
+ * Every call runs under prot_lock; a malformed call is refused with a code.
  */
-#include "core/hypercall.h"
-#include "core/cpuid.h"
-#include "core/lib.h"
-#include "core/protect.h"
+#include "prot/hypercall.h"
+#include "base/lib.h"
+#include "base/spinlock.h"
+#include "base/version.h"
 #include "include/shroud/abi.h"
+#include "prot/hc_protect.h"
+#include "prot/prot_state.h"
 
 struct hc_entry {
-	int64_t (*fn)(struct vcpu *v, struct hc_regs *r);
+	int64_t (*fn)(const struct prot_view *pv, struct hc_regs *r);
 	unsigned kernel_only;
 };
 
-static int64_t hc_version(struct vcpu *v, struct hc_regs *r)
+static int64_t hc_version(const struct prot_view *pv, struct hc_regs *r)
 {
-	(void)v;
+	(void)pv;
 	if (r->rbx || r->rcx || r->rdx || r->rsi)
 		return -SHROUD_EINVAL;
 	r->rbx = SHROUD_ABI_VERSION;
@@ -33,17 +36,21 @@ static const struct hc_entry hc_table[SHROUD_HC_MAX] = {
 	[SHROUD_HC_EVENTS] = { prot_hc_events, 0 },
 };
 
-void hc_dispatch(struct vcpu *v, struct hc_regs *r)
+void hc_dispatch(const struct prot_view *pv, struct hc_regs *r)
 {
 	uint64_t nr = r->rax;
 	int64_t rc;
 
-	v->hypercalls++;
 	if (nr >= ARRAY_SIZE(hc_table) || !hc_table[nr].fn)
 		rc = -SHROUD_ENOSYS;
-	else if (hc_table[nr].kernel_only && r->cpl != 0)
+	else if (hc_table[nr].kernel_only && pv->cpl != 0)
 		rc = -SHROUD_EPERM;
-	else
-		rc = hc_table[nr].fn(v, r);
+	else if (nr != SHROUD_HC_VERSION && (!prot.enabled || !pv->cpu))
+		rc = -SHROUD_ENODEV;
+	else {
+		spin_lock(&prot_lock);
+		rc = hc_table[nr].fn(pv, r);
+		spin_unlock(&prot_lock);
+	}
 	r->rax = (uint64_t)rc;
 }

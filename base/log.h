@@ -1,28 +1,31 @@
 /*
- * core/log.h - the hypervisor log: one function with printf checking, a
- * level and a category, written to the hypervisor's own UART.  Messages a
+ * base/log.h - the hypervisor log: one function with printf checking, a
+ * level and a category, written through one byte sink (the hypervisor's
+ * own UART, set by the core; nothing is printed before log_init()).  Messages a
  * guest can trigger go through log_ratelimited().  Never log key bytes or
  * protected plaintext.
  */
-#ifndef CORE_LOG_H
-#define CORE_LOG_H
+#ifndef BASE_LOG_H
+#define BASE_LOG_H
 
 #include <stdint.h>
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
-void log_init(uint16_t port, enum log_level level);
+/* Writes one byte of a log line; never fails. */
+typedef void (*log_putc_fn)(char c);
+
+void log_init(log_putc_fn putc_fn, enum log_level level);
 void hv_log(enum log_level level, const char *cat, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Raw line output, no prefix (console replies, banners). */
 void log_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Returns 1 if a message counted in *@budget may still be printed. */
 int log_ratelimit(uint32_t *budget);
-uint16_t log_port(void);
 
 #define log_err(cat, ...)	hv_log(LOG_ERROR, cat, __VA_ARGS__)
 #define log_warn(cat, ...)	hv_log(LOG_WARN, cat, __VA_ARGS__)
 #define log_info(cat, ...)	hv_log(LOG_INFO, cat, __VA_ARGS__)
 #define log_debug(cat, ...)	hv_log(LOG_DEBUG, cat, __VA_ARGS__)
 
-#endif /* CORE_LOG_H */
+#endif /* BASE_LOG_H */

@@ -1,5 +1,5 @@
 /*
- * crypto/libc/assert.h - freestanding build: mbedTLS includes <assert.h> only
+ * base/libc/assert.h - freestanding build: mbedTLS includes <assert.h> only
  * for static_assert-style checks; run-time assert() compiles to nothing.
  */
 #ifndef SHROUD_LIBC_ASSERT_H

@@ -1,5 +1,5 @@
 /*
- * crypto/libc/stdlib.h - empty on purpose for the freestanding build: nothing
+ * base/libc/stdlib.h - empty on purpose for the freestanding build: nothing
  * in the engines may call malloc/calloc/free (mbedTLS's allocations go to
  * aem_mbed_calloc, see crypto/mbedtls_config_shroud.h).
  */

@@ -1,9 +1,9 @@
 /*
- * core/lib.c - memory/string primitives and vsnprintf for the core.
+ * base/lib.c - memory/string primitives and vsnprintf for the core.
  * Compiled with -fno-builtin so that gcc does not turn these loops back
  * into calls to themselves.
  */
-#include "core/lib.h"
+#include "base/lib.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {

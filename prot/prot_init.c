@@ -1,15 +1,15 @@
 /*
- * core/prot_init.c - bring-up of the protection layer: page-cipher back
+ * prot/prot_init.c - bring-up of the protection layer: page-cipher back
  * end, master key and boot nonce, engine storage carved from the frame
  * allocator.  Without a TPM yet the master key is ephemeral (RDSEED via the
  * health-tested DRBG): protected memory does not survive a reboot, which is
  * the intent for RAM-only secrets, and the log says so.
  */
-#include "core/protect.h"
+#include "prot/protect.h"
 #include "aem_entropy.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/prot_state.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "prot/prot_state.h"
 #include "mm/frame.h"
 
 static struct aem_key_slot key_slots[PROT_PART_SLOTS];
@@ -72,11 +72,36 @@ static int init_part_pages(void)
 	return 0;
 }
 
-void prot_init(struct vcpu *v, const struct boot_info *bi)
+struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
+{
+	struct prot_cpu *c;
+
+	if (!prot.enabled || prot.ncpus >= ARRAY_SIZE(prot.cpus))
+		return NULL;
+	c = alloc_bytes(sizeof(*c));
+	if (!c)
+		return NULL;
+	c->id = id;
+	c->gpm = gpm;
+	c->list = alloc_bytes(PROT_ACTIONS * sizeof(struct mpe_action));
+	c->page_gfn = alloc_bytes(PROT_PAGES_MAX * 8);
+	c->page_sorted = alloc_bytes(PROT_PAGES_MAX * 8);
+	c->sink = mk_hpa(frame_alloc());
+	if (!c->list || !c->page_gfn || !c->page_sorted || !c->sink.v) {
+		log_err("prot", "cpu %u: out of hypervisor memory: protected "
+			"memory is OFF", id);
+		prot.enabled = 0;
+		return NULL;
+	}
+	prot_exec_setup(c);
+	prot.cpus[prot.ncpus++] = c;
+	return c;
+}
+
+void prot_init(const struct boot_info *bi)
 {
 	int rc = aem_cipher_select(AEM_BACKEND_AUTO);
 
-	prot.v = v;
 	if (rc) {
 		log_err("prot", "page cipher unavailable (%d): the CPU has no "
 			"AES-NI; protected memory is OFF", rc);
@@ -88,12 +113,10 @@ void prot_init(struct vcpu *v, const struct boot_info *bi)
 			"memory is OFF", rc);
 		return;
 	}
-	prot.sink_hpa = frame_alloc();
-	if (!prot.sink_hpa || init_mpe(bi) || init_part_pages()) {
+	if (init_mpe(bi) || init_part_pages()) {
 		log_err("prot", "out of hypervisor memory: protected memory is OFF");
 		return;
 	}
-	prot_exec_setup(v);
 	prot.enabled = 1;
 	log_info("prot", "page cipher %s, %u partitions, W=%u, master key "
 		 "ephemeral (no TPM sealing yet)",

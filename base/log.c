@@ -1,34 +1,28 @@
 /*
- * core/log.c - hypervisor log on its own UART (see log.h).  Lines are
- * "<level> <category>: <text>" and end in CRLF for terminals.
+ * base/log.c - the hypervisor log (see log.h).  Lines are
+ * "<level> <category>: <text>" and end in CRLF for terminals; the bytes
+ * go to the sink that log_init() was given (the hypervisor's UART).
  */
-#include "core/log.h"
-#include "core/lib.h"
-#include "drivers/uart16550.h"
+#include "base/log.h"
+#include "base/lib.h"
 
-static uint16_t hv_log_port;
+static log_putc_fn hv_log_putc;
 static enum log_level hv_log_level = LOG_INFO;
 
-void log_init(uint16_t port, enum log_level level)
+void log_init(log_putc_fn putc_fn, enum log_level level)
 {
-	hv_log_port = port;
+	hv_log_putc = putc_fn;
 	hv_log_level = level;
-	uart_init(port);
-}
-
-uint16_t log_port(void)
-{
-	return hv_log_port;
 }
 
 static void emit(const char *s)
 {
-	if (!hv_log_port)
+	if (!hv_log_putc)
 		return;
 	for (; *s; s++) {
 		if (*s == '\n')
-			uart_putc(hv_log_port, '\r');
-		uart_putc(hv_log_port, *s);
+			hv_log_putc('\r');
+		hv_log_putc(*s);
 	}
 }
 

@@ -1,5 +1,5 @@
 /*
- * crypto/libc/limits.h - freestanding build: pass through to the compiler's
+ * base/libc/limits.h - freestanding build: pass through to the compiler's
  * own <limits.h>, telling it there is no C library limits.h below it.
  */
 #ifndef SHROUD_LIBC_LIMITS_H

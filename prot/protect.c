@@ -1,60 +1,77 @@
 /*
- * core/protect.c - protected memory: state, the engines' executor
- * callbacks, nested page faults and owner switches (see protect.h).  The
- * hypercalls are in core/hc_protect.c.
+ * prot/protect.c - protected memory: the engines' executor callbacks,
+ * nested page faults and owner switches (see protect.h).  The hypercalls
+ * are in prot/hc_protect.c, bring-up in prot/prot_init.c.
  */
-#include "core/protect.h"
-#include "arch/x86/fpu.h"
-#include "core/gmem.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/prot_state.h"
+#include "prot/protect.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "fpu.h"
 #include "include/shroud/abi.h"
 #include "mm/frame.h"
+#include "mm/gmem.h"
+#include "mm/gpmap.h"
 #include "mm/gpt_walk.h"
+#include "prot/prot_state.h"
 
 struct prot_state prot;
+spinlock_t prot_lock = SPINLOCK_INIT;
+
+static void *prot_sink_ptr(const struct prot_cpu *c)
+{
+	return hpa_ptr(c->sink.v);
+}
+
+const struct partition *prot_mpe_part(uint16_t id)
+{
+	if (id >= PROT_PART_SLOTS || !prot.part[id].used)
+		return NULL;
+	return part_get(&prot.mpe.parts, id);
+}
 
 /* ---- executor callbacks (mm/mpe_exec.h) --------------------------------- */
 
 static void *exec_frame(void *ctx, gfn_t g)
 {
 	(void)ctx;
-	if (!gmem_is_ram(g.v << 12, 4096))
-		return NULL;
-	return hpa_ptr(g.v << 12);
+	return gmem_ptr(gfn_to_gpa(g), FRAME_SIZE);
 }
 
-static unsigned vperms(uint8_t mpe_perms)
+static unsigned gpm_rights(uint8_t mpe_perms)
 {
-	return ((mpe_perms & MPE_ACC_R) ? VPERM_R : 0) |
-	       ((mpe_perms & MPE_ACC_W) ? VPERM_W : 0) |
-	       ((mpe_perms & MPE_ACC_X) ? VPERM_X : 0);
+	return ((mpe_perms & MPE_ACC_R) ? GPM_R : 0) |
+	       ((mpe_perms & MPE_ACC_W) ? GPM_W : 0) |
+	       ((mpe_perms & MPE_ACC_X) ? GPM_X : 0);
+}
+
+/* One frame of the identity map with @rights (0: not present). */
+static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights)
+{
+	if ((gfn << 12) == c->diverted_gpa)
+		c->diverted_gpa = 0;
+	return gpmap_map_4k(c->gpm, mk_gpa(gfn << 12), mk_hpa(gfn << 12),
+			    rights);
 }
 
 static int exec_npt(void *ctx, const struct mpe_action *a)
 {
-	struct vcpu *v = ctx;
-	unsigned perms = a->type == MPE_ACT_MAP ? vperms(a->perms) : 0;
+	struct prot_cpu *c = ctx;
+	unsigned rights = a->type == MPE_ACT_MAP ? gpm_rights(a->perms) : 0;
 	uint64_t g;
 	int rc = 0;
 
 	switch (a->type) {
 	case MPE_ACT_MAP:
 	case MPE_ACT_UNMAP:
-		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++) {
-			if ((g << 12) == prot.diverted_gpa)
-				prot.diverted_gpa = 0;
-			rc = v->ops->npt_map_4k(v, g << 12, g << 12, perms);
-		}
+		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++)
+			rc = map_frame(c, g, rights);
 		return rc;
 	case MPE_ACT_MERGE:
-		return v->ops->npt_identity_2m(v, a->gfn << 12);
+		return gpmap_merge_2m(c->gpm, mk_gpa(a->gfn << 12));
 	case MPE_ACT_MOVE:	/* out of every partition: ordinary memory */
 		for (g = a->gfn; a->part_to == PART_ID_NONE &&
 		     g < a->gfn + a->nframes && !rc; g++)
-			rc = v->ops->npt_map_4k(v, g << 12, g << 12,
-						VPERM_R | VPERM_W | VPERM_X);
+			rc = map_frame(c, g, GPM_RWX);
 		return rc;
 	default:	/* SPLIT: 4 KiB maps split on demand */
 		return 0;
@@ -89,29 +106,34 @@ void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
 	e->ev.seq = ++prot.ev_seq;
 	e->ev.gva = gva;
 	e->ev.info = info;
-	e->owner = prot.part[part].owner;
+	{
+		const struct partition *mp = part < PROT_PART_SLOTS ?
+			part_get(&prot.mpe.parts, part) : NULL;
+
+		e->owner = mp ? mp->owner : 0;
+	}
 	prot.ev_n++;
 }
 
 static void exec_raise(void *ctx, const struct mpe_action *a)
 {
+	struct prot_cpu *c = ctx;
 	const struct prot_part *p = &prot.part[a->part < PROT_PART_SLOTS ? a->part : 0];
 	uint64_t gva = a->part < PROT_PART_SLOTS ? gva_of(p, a->gfn) : 0;
 
-	(void)ctx;
 	switch (a->code) {
 	case MPE_RAISE_DENIED_WRITE:
 		prot.st.denials++;
-		prot.denied_write = 1;
-		prot_event(SHROUD_EV_DENIED, a->part, gva, prot.fault_ctx);
+		c->flags.denied_write = true;
+		prot_event(SHROUD_EV_DENIED, a->part, gva, c->fault_ctx);
 		break;
 	case MPE_RAISE_DENIED_READ:
 		prot.st.foreign_reads++;
-		prot_event(SHROUD_EV_FOREIGN_READ, a->part, gva, prot.fault_ctx);
+		prot_event(SHROUD_EV_FOREIGN_READ, a->part, gva, c->fault_ctx);
 		break;
 	case MPE_RAISE_INTEGRITY:
 		prot.st.tamper++;
-		prot.tampered = 1;
+		c->flags.tampered = true;
 		prot_event(SHROUD_EV_TAMPER, a->part, gva, a->gfn << 12);
 		log_warn("prot", "partition %u: frame 0x%llx failed its "
 			 "integrity check", (unsigned)a->part + 1,
@@ -134,9 +156,9 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
  * and a switch away re-encrypts every partition's working set, in one go
  * (mpe_exec_event's 64-entry stack list would stop half way).
  */
-int prot_run(struct mpe_event *ev)
+int prot_run(struct prot_cpu *c, struct mpe_event *ev)
 {
-	static struct mpe_action list[PROT_ACTIONS];
+	struct mpe_action *list = c->list;
 	uint32_t n = 0, i, crypto = 0;
 	int rc = mpe_handle(&prot.mpe, ev, list, PROT_ACTIONS, &n);
 	int rc2;
@@ -146,30 +168,34 @@ int prot_run(struct mpe_event *ev)
 			 list[i].type == MPE_ACT_ENCRYPT;
 	if (crypto)	/* one XSAVE/XRSTOR for all the event's frames */
 		arch_fpu_begin();
-	rc2 = mpe_exec_run(&prot.exec, list, n);	/* decided: stands */
+	rc2 = mpe_exec_run(&c->exec, list, n);	/* decided: stands */
 	if (crypto)
 		arch_fpu_end();
 	return rc ? rc : rc2;
 }
 
-void prot_exec_setup(struct vcpu *v)
+void prot_exec_setup(struct prot_cpu *c)
 {
-	prot.exec.m = &prot.mpe;
-	prot.exec.aem = &prot.aem;
-	prot.exec.ops.frame = exec_frame;
-	prot.exec.ops.npt = exec_npt;
-	prot.exec.ops.raise = exec_raise;
-	prot.exec.ops.ctx = v;
+	c->exec.m = &prot.mpe;
+	c->exec.aem = &prot.aem;
+	c->exec.ops.frame = exec_frame;
+	c->exec.ops.npt = exec_npt;
+	c->exec.ops.raise = exec_raise;
+	c->exec.ops.ctx = c;
 }
 
 void prot_update_intercepts(void)
 {
-	unsigned i, any = 0;
+	unsigned i;
+	bool any = false;
 
-	for (i = 0; i < PROT_PART_SLOTS; i++)
-		if (prot.part[i].used && prot.part[i].policy != SHROUD_POLICY_ANY)
-			any = 1;
-	prot.v->ops->intercept_cr3(prot.v, (int)any);
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp = prot_mpe_part((uint16_t)i);
+
+		if (mp && mp->access != PART_ACC_ANY)
+			any = true;
+	}
+	prot.want_cr3 = any;
 }
 
 void prot_forget(uint16_t id)
@@ -188,21 +214,24 @@ void prot_forget(uint16_t id)
 	}
 }
 
-void prot_drop_frame(uint16_t id, uint64_t page)
+void prot_drop_frame(struct prot_cpu *c, uint16_t id, uint64_t page)
 {
 	struct prot_part *p = &prot.part[id];
 	struct mpe_event ev = { 0 };
 	uint64_t gfn = p->gfns[page];
+	void *frame;
 
 	if (gfn == GFN_LOST)
 		return;
-	memset(hpa_ptr(gfn << 12), 0, 4096);	/* ciphertext, but still */
+	frame = gmem_ptr(mk_gpa(gfn << 12), FRAME_SIZE);
+	if (frame)
+		memset(frame, 0, FRAME_SIZE);	/* ciphertext, but still */
 	ev.type = MPE_EV_DECLASSIFY;
 	ev.gpa = mk_gpa(gfn << 12);
 	ev.nframes = 1;
 	ev.join = (uint32_t)id + 1;
 	ev.discard = 1;
-	if (prot_run(&ev))
+	if (prot_run(c, &ev))
 		log_warn("prot", "partition %u: cannot release frame 0x%llx",
 			 id + 1u, (unsigned long long)(gfn << 12));
 	p->gfns[page] = GFN_LOST;
@@ -230,52 +259,56 @@ static int64_t page_index(const struct prot_part *p, uint64_t gfn)
  * (ciphertext) is wiped and becomes ordinary memory, and a REMAP event is
  * queued.  Returns 1 if the frame was released.
  */
-static int release_if_orphan(struct vcpu *v, uint16_t id, uint64_t gfn,
-			     uint64_t ctx)
+static int release_if_orphan(const struct prot_view *pv, uint16_t id,
+			     uint64_t gfn)
 {
 	struct prot_part *p = &prot.part[id];
-	struct gpt_walk w = { 0, 0, 0, 0, gmem_read, 0 };
+	const struct partition *mp = prot_mpe_part(id);
+	struct gpt_walk w = { pv->cr0, 0, pv->cr4, pv->efer, gmem_read, 0 };
 	struct gpt_result r;
 	int64_t i;
 
-	if (!p->used || (ctx & PART_OWNER_MASK) == p->owner)
+	if (!mp || (pv->cr3 & PART_OWNER_MASK) == mp->owner)
 		return 0;
 	i = page_index(p, gfn);
-	v->ops->guest_paging(v, &w.cr0, &w.cr3, &w.cr4, &w.efer);
-	w.cr3 = p->owner;
+	w.cr3 = mp->owner;
 	if (i >= 0 && !gpt_translate(&w, p->gva + ((uint64_t)i << 12), &r) &&
 	    (r.gpa >> 12) == gfn)
 		return 0;
 	prot.st.remaps++;
 	prot_event(SHROUD_EV_REMAP, id, i >= 0 ? p->gva + ((uint64_t)i << 12) : 0, 0);
 	if (i >= 0)
-		prot_drop_frame(id, (uint64_t)i);
+		prot_drop_frame(pv->cpu, id, (uint64_t)i);
 	return 1;
 }
 
 /* HLT is intercepted while owner-only frames are in clear. */
-static void update_hlt(struct vcpu *v)
+static void update_hlt(void)
 {
-	unsigned i, clear = 0;
+	unsigned i;
+	bool clear = false;
 
 	for (i = 0; i < PROT_PART_SLOTS; i++) {
-		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+		const struct partition *mp = prot_mpe_part((uint16_t)i);
 
-		if (mp && prot.part[i].used &&
-		    prot.part[i].policy != SHROUD_POLICY_ANY && mp->ws.n)
-			clear = 1;
+		if (mp && mp->access != PART_ACC_ANY && mp->ws.n)
+			clear = true;
 	}
-	v->ops->intercept_hlt(v, (int)clear);
+	prot.want_hlt = clear;
 }
 
 /* Put the diverted GPA back to "not present": its next access faults and
  * the policy maps it again for whoever touches it. */
-static void undivert(struct vcpu *v)
+static void undivert(struct prot_cpu *c)
 {
-	if (!prot.diverted_gpa)
+	uint64_t gpa = c->diverted_gpa;
+
+	if (!gpa)
 		return;
-	(void)v->ops->npt_map_4k(v, prot.diverted_gpa, prot.diverted_gpa, 0);
-	prot.diverted_gpa = 0;
+	c->diverted_gpa = 0;
+	if (gpmap_map_4k(c->gpm, mk_gpa(gpa), mk_hpa(gpa), 0))
+		log_err("prot", "cannot unmap the diverted GPA 0x%llx",
+			(unsigned long long)gpa);
 }
 
 /*
@@ -284,17 +317,18 @@ static void undivert(struct vcpu *v)
  * frame's ciphertext (or zeros while the frame is clear), so the writer
  * carries on, never sees plaintext, and the owner's frame is unchanged.
  */
-static int divert(struct vcpu *v, uint64_t gpa)
+static int divert(struct prot_cpu *c, uint64_t gpa)
 {
 	const struct fmeta *f = fmeta_get(&prot.mpe.fm, mk_gfn(gpa >> 12));
+	void *sink = prot_sink_ptr(c), *frame = gmem_ptr(mk_gpa(gpa), FRAME_SIZE);
 
-	undivert(v);
-	if (fmeta_encrypted(f))
-		memcpy(hpa_ptr(prot.sink_hpa), hpa_ptr(gpa), 4096);
+	undivert(c);
+	if (fmeta_encrypted(f) && frame)
+		memcpy(sink, frame, FRAME_SIZE);
 	else
-		memset(hpa_ptr(prot.sink_hpa), 0, 4096);
-	prot.diverted_gpa = gpa;
-	return v->ops->npt_map_4k(v, gpa, prot.sink_hpa, VPERM_R | VPERM_W);
+		memset(sink, 0, FRAME_SIZE);
+	c->diverted_gpa = gpa;
+	return gpmap_map_4k(c->gpm, mk_gpa(gpa), c->sink, GPM_R | GPM_W);
 }
 
 /*
@@ -306,21 +340,21 @@ static int divert(struct vcpu *v, uint64_t gpa)
  * same RIP over and over is no progress at all: the guest is stopped with
  * a reason, never left spinning silently.
  */
-static int npf_progress(uint64_t gpa, uint64_t rip)
+static int npf_progress(struct prot_cpu *c, uint64_t gpa, uint64_t rip)
 {
 	const struct part_extent *x = part_map_lookup(&prot.mpe.map,
 						      mk_gfn(gpa >> 12));
 	struct partition *mp = x ? part_get(&prot.mpe.parts, x->part_id) : NULL;
 
-	if (rip != prot.last_npf_rip) {
-		prot.last_npf_rip = rip;
-		prot.npf_gpa[0] = prot.npf_gpa[1] = ~0ull;
-		prot.npf_repeat = 0;
+	if (rip != c->last_npf_rip) {
+		c->last_npf_rip = rip;
+		c->npf_gpa[0] = c->npf_gpa[1] = ~0ull;
+		c->npf_repeat = 0;
 	}
-	if (gpa == prot.npf_gpa[0]) {
-		if (++prot.npf_repeat > 16)
-			return -1;
-	} else if (gpa == prot.npf_gpa[1] && mp && mp->ws.limit < mp->ws.cap) {
+	if (gpa == c->npf_gpa[0]) {
+		if (++c->npf_repeat > 16)
+			return -ENG_EAGAIN;
+	} else if (gpa == c->npf_gpa[1] && mp && mp->ws.limit < mp->ws.cap) {
 		uint64_t none[PROT_WS_CAP];
 
 		(void)ws_set_limit(&mp->ws, mp->ws.limit + 1, none);
@@ -328,96 +362,150 @@ static int npf_progress(uint64_t gpa, uint64_t rip)
 			 "needs more frames)", (unsigned)x->part_id + 1,
 			 mp->ws.limit);
 	}
-	prot.npf_gpa[1] = prot.npf_gpa[0];
-	prot.npf_gpa[0] = gpa;
+	c->npf_gpa[1] = c->npf_gpa[0];
+	c->npf_gpa[0] = gpa;
 	return 0;
 }
 
-int prot_npf(struct vcpu *v, uint64_t gpa, uint64_t err, uint64_t rip)
+static void set_outcome(struct prot_outcome *out, enum prot_verdict v,
+			const char *why)
 {
+	out->verdict = v;
+	out->why = why;
+}
+
+/* A fault on a GPA that is in no partition. */
+static void npf_unprotected(struct prot_cpu *c, uint64_t gpa,
+			    struct prot_outcome *out)
+{
+	/* A frame released while unmapped: ordinary memory again. */
+	if (!gmem_is_ram(gpa, FRAME_SIZE)) {
+		set_outcome(out, PROT_NOT_MINE, NULL);
+		return;
+	}
+	if (gpmap_map_4k(c->gpm, mk_gpa(gpa), mk_hpa(gpa), GPM_RWX))
+		set_outcome(out, PROT_STOP, "out of guest-physical map frames");
+	else
+		set_outcome(out, PROT_RESUME, NULL);
+}
+
+static void npf_locked(const struct prot_view *pv, uint64_t gpa,
+		       unsigned access, struct prot_outcome *out)
+{
+	struct prot_cpu *c = pv->cpu;
 	const struct part_extent *x;
-	uint64_t cr0, cr3, cr4, efer;
 	struct mpe_event ev = { 0 };
 	int rc;
 
-	if (!prot.enabled)
-		return 0;
 	x = part_map_lookup(&prot.mpe.map, mk_gfn(gpa >> 12));
 	if (!x) {
-		/* A frame released while unmapped: ordinary memory again. */
-		if (!gmem_is_ram(gpa & ~0xfffull, 4096))
-			return 0;
-		return v->ops->npt_map_4k(v, gpa & ~0xfffull, gpa & ~0xfffull,
-					  VPERM_R | VPERM_W | VPERM_X) ? -1 : 1;
+		npf_unprotected(c, gpa, out);
+		return;
 	}
-	v->ops->guest_paging(v, &cr0, &cr3, &cr4, &efer);
-	if (release_if_orphan(v, x->part_id, gpa >> 12, cr3))
-		return 1;
-	if (npf_progress(gpa & ~0xfffull, rip))
-		return -1;
+	if (release_if_orphan(pv, x->part_id, gpa >> 12)) {
+		set_outcome(out, PROT_RESUME, NULL);
+		return;
+	}
+	if (npf_progress(c, gpa, pv->rip)) {
+		set_outcome(out, PROT_STOP, "no progress on a protected frame");
+		return;
+	}
 	ev.type = MPE_EV_NPF;
-	ev.access = (err & (1u << 4)) ? MPE_ACC_X :
-		    (err & (1u << 1)) ? MPE_ACC_W : MPE_ACC_R;
-	ev.gpa = mk_gpa(gpa & ~0xfffull);
-	ev.ctx = cr3;
-	ev.user = v->ops->guest_cpl(v) == 3;
-	prot.fault_ctx = cr3 & PART_OWNER_MASK;
-	prot.denied_write = prot.tampered = 0;
+	ev.access = (access & 0x4u) ? MPE_ACC_X :
+		    (access & 0x2u) ? MPE_ACC_W : MPE_ACC_R;
+	ev.gpa = mk_gpa(gpa);
+	ev.ctx = pv->cr3;
+	ev.user = pv->cpl == 3;
+	c->fault_ctx = pv->cr3 & PART_OWNER_MASK;
+	c->flags.denied_write = c->flags.tampered = false;
 	prot.st.faults++;
-	rc = prot_run(&ev);
-	if (rc == -ENG_EBADMSG || prot.tampered)
-		return -2;	/* the owner must not compute on altered data */
-	if (rc)
+	rc = prot_run(c, &ev);
+	if (rc == -ENG_EBADMSG || c->flags.tampered) {
+		/* The owner must not compute on altered data. */
+		if (pv->cpl == 3)
+			set_outcome(out, PROT_INJECT_GP, "integrity failure");
+		else
+			set_outcome(out, PROT_STOP, "protected frame failed its "
+				    "integrity check under the guest kernel");
+		return;
+	}
+	if (!rc && c->flags.denied_write)
+		rc = divert(c, gpa);
+	if (rc) {
 		log_err("prot", "fault at gpa 0x%llx: engine error %d",
 			(unsigned long long)gpa, rc);
-	else if (prot.denied_write)
-		rc = divert(v, gpa & ~0xfffull);
-	update_hlt(v);
-	return rc ? -1 : 1;
+		set_outcome(out, PROT_STOP, "no progress on a protected frame");
+		return;
+	}
+	set_outcome(out, PROT_RESUME, NULL);
+}
+
+void prot_npf(const struct prot_view *pv, gpa_t gpa, unsigned access,
+	      struct prot_outcome *out)
+{
+	set_outcome(out, PROT_NOT_MINE, NULL);
+	if (!prot.enabled || !pv->cpu)
+		return;
+	spin_lock(&prot_lock);
+	npf_locked(pv, gpa.v & ~0xfffull, access, out);
+	update_hlt();
+	spin_unlock(&prot_lock);
 }
 
 /* The CPU now runs address space @ctx (0: none, idle): owners away lose
  * their clear frames, an owner back loses others' ciphertext views. */
-static int owner_switch(struct vcpu *v, uint64_t ctx)
+static int owner_switch(struct prot_cpu *c, uint64_t ctx)
 {
 	struct mpe_event ev = { 0 };
 
-	undivert(v);
+	undivert(c);
 	ev.type = MPE_EV_CTX_SWITCH;
 	ev.ctx = ctx;
-	prot.fault_ctx = ctx & PART_OWNER_MASK;
-	return prot_run(&ev);
+	c->fault_ctx = ctx & PART_OWNER_MASK;
+	return prot_run(c, &ev);
 }
 
-void prot_cr3_write(struct vcpu *v, uint64_t new_cr3)
+void prot_cr3_write(const struct prot_view *pv, uint64_t new_cr3)
 {
 	int rc;
 
-	if (!prot.enabled)
+	if (!prot.enabled || !pv->cpu)
 		return;
-	rc = owner_switch(v, new_cr3);
+	spin_lock(&prot_lock);
+	rc = owner_switch(pv->cpu, new_cr3);
 	if (!rc && ++prot.cr3_switches % 64 == 0) {
 		struct mpe_event tick = { 0 };
 
 		tick.type = MPE_EV_TICK;
-		rc = prot_run(&tick);
+		rc = prot_run(pv->cpu, &tick);
 	}
 	if (rc)
 		log_err("prot", "owner switch to cr3 0x%llx: engine error %d",
 			(unsigned long long)new_cr3, rc);
-	update_hlt(v);
+	update_hlt();
+	spin_unlock(&prot_lock);
 }
 
-void prot_idle(struct vcpu *v)
+void prot_idle(const struct prot_view *pv)
 {
 	int rc;
 
-	if (!prot.enabled)
+	if (!prot.enabled || !pv->cpu)
 		return;
-	rc = owner_switch(v, 0);	/* no address space: every owner is away */
+	spin_lock(&prot_lock);
+	rc = owner_switch(pv->cpu, 0);	/* no address space: every owner is away */
 	if (rc)
 		log_err("prot", "idle switch: engine error %d", rc);
-	update_hlt(v);
+	/* The HLT runs natively now; the next fault that leaves owner-only
+	 * frames clear turns the intercept on again. */
+	prot.want_hlt = false;
+	spin_unlock(&prot_lock);
+}
+
+void prot_intercepts(bool *cr3_write, bool *hlt)
+{
+	*cr3_write = prot.enabled && prot.want_cr3;
+	*hlt = prot.enabled && prot.want_hlt;
 }
 
 void prot_print(void)
@@ -426,15 +514,15 @@ void prot_print(void)
 
 	for (i = 0; i < PROT_PART_SLOTS; i++) {
 		const struct prot_part *p = &prot.part[i];
-		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+		const struct partition *mp = prot_mpe_part((uint16_t)i);
 
-		if (!p->used || !mp)
+		if (!mp)
 			continue;
 		log_raw("  partition %u: %llu KiB sens %u policy %u tier %u "
 			"clear %u/%u owner 0x%llx faults %llu\n", i + 1,
-			(unsigned long long)(p->len >> 10), p->sens, p->policy,
+			(unsigned long long)(p->len >> 10), mp->sens, mp->access,
 			mp->tier, mp->ws.n, mp->ws.limit,
-			(unsigned long long)p->owner,
+			(unsigned long long)mp->owner,
 			(unsigned long long)mp->cnt.faults);
 	}
 }

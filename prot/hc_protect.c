@@ -1,35 +1,32 @@
 /*
- * core/hc_protect.c - the protected-memory hypercalls (ABI and error codes
+ * prot/hc_protect.c - the protected-memory hypercalls (ABI and error codes
  * in include/shroud/abi.h).  Every argument is checked before anything
  * changes; a refused call leaves no trace.  Guest pointers are virtual
  * addresses of the caller, translated through its own page tables.
  */
-#include "core/protect.h"
-#include "core/gmem.h"
-#include "core/lib.h"
-#include "core/log.h"
-#include "core/prot_state.h"
-#include "mm/frame.h"
+#include "prot/hc_protect.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "mm/gmem.h"
 #include "mm/gpt_walk.h"
+#include "prot/prot_state.h"
 
 #define USER_TOP_4L	0x0000800000000000ull
 #define USER_TOP_5L	0x0100000000000000ull
 
-static uint64_t page_gfn[PROT_PAGES_MAX];	/* PROTECT scratch */
 static uint32_t log_budget = 256;	/* guest-triggered log lines */
-static uint64_t page_sorted[PROT_PAGES_MAX];
 
-static struct gpt_walk caller_walk(const struct vcpu *v)
+static struct gpt_walk caller_walk(const struct prot_view *pv)
 {
-	struct gpt_walk w = { 0, 0, 0, 0, gmem_read, 0 };
+	struct gpt_walk w = { pv->cr0, pv->cr3, pv->cr4, pv->efer,
+			      gmem_read, 0 };
 
-	v->ops->guest_paging(v, &w.cr0, &w.cr3, &w.cr4, &w.efer);
 	return w;
 }
 
-static uint64_t caller_owner(const struct vcpu *v)
+static uint64_t caller_owner(const struct prot_view *pv)
 {
-	return caller_walk(v).cr3 & PART_OWNER_MASK;
+	return pv->cr3 & PART_OWNER_MASK;
 }
 
 static struct prot_part *part_of(uint64_t id)
@@ -60,8 +57,8 @@ static int64_t check_protect_args(const struct gpt_walk *w, uint64_t gva,
 
 /* Translate every page; the frame must be a user-writable page of guest
  * RAM in no partition yet. */
-static int64_t collect_frames(const struct gpt_walk *w, uint64_t gva,
-			      uint64_t pages)
+static int64_t collect_frames(const struct gpt_walk *w, uint64_t *page_gfn,
+			      uint64_t gva, uint64_t pages)
 {
 	uint64_t i;
 
@@ -101,7 +98,8 @@ static void sift_down(uint64_t *a, uint64_t root, uint64_t n)
 }
 
 /* A frame mapped at two pages of the range would be encrypted twice. */
-static int has_duplicates(uint64_t pages)
+static int has_duplicates(const uint64_t *page_gfn, uint64_t *page_sorted,
+			  uint64_t pages)
 {
 	uint64_t i, t;
 
@@ -121,7 +119,8 @@ static int has_duplicates(uint64_t pages)
 }
 
 /* Release frames [0, pages) of @id (back to ordinary memory, decrypted). */
-static int release_frames(uint16_t id, const uint64_t *gfns, uint64_t pages)
+static int release_frames(struct prot_cpu *c, uint16_t id,
+			  const uint64_t *gfns, uint64_t pages)
 {
 	uint64_t i;
 	int rc, bad = 0;
@@ -135,12 +134,15 @@ static int release_frames(uint16_t id, const uint64_t *gfns, uint64_t pages)
 		ev.gpa = mk_gpa(gfns[i] << 12);
 		ev.nframes = 1;
 		ev.join = (uint32_t)id + 1;
-		rc = prot_run(&ev);
+		rc = prot_run(c, &ev);
 		if (rc == -ENG_EBADMSG) {
 			/* Never hand back altered bytes.  The frame has already
 			 * left the partition (C2 runs before the decrypt): wipe
 			 * it; its next access maps it as ordinary memory. */
-			memset(hpa_ptr(gfns[i] << 12), 0, 4096);
+			void *f = gmem_ptr(mk_gpa(gfns[i] << 12), FRAME_SIZE);
+
+			if (f)
+				memset(f, 0, FRAME_SIZE);
 			rc = 0;
 			bad = 1;
 		}
@@ -153,9 +155,10 @@ static int release_frames(uint16_t id, const uint64_t *gfns, uint64_t pages)
 }
 
 /* One CLASSIFY per run of consecutive frames, all joining one partition. */
-static int64_t classify_runs(struct mpe_event *ev, uint64_t pages,
-			     uint16_t *id)
+static int64_t classify_runs(struct prot_cpu *c, struct mpe_event *ev,
+			     uint64_t pages, uint16_t *id)
 {
+	const uint64_t *page_gfn = c->page_gfn;
 	uint64_t i = 0;
 	int rc;
 
@@ -168,13 +171,13 @@ static int64_t classify_runs(struct mpe_event *ev, uint64_t pages,
 		ev->gpa = mk_gpa(page_gfn[i] << 12);
 		ev->nframes = n;
 		ev->join = *id == PART_ID_NONE ? 0 : (uint32_t)*id + 1;
-		rc = prot_run(ev);
+		rc = prot_run(c, ev);
 		if (!rc && *id == PART_ID_NONE)
 			*id = part_map_lookup(&prot.mpe.map,
 					      mk_gfn(page_gfn[i]))->part_id;
 		if (rc) {
 			if (*id != PART_ID_NONE)
-				(void)release_frames(*id, page_gfn, i);
+				(void)release_frames(c, *id, page_gfn, i);
 			if (log_ratelimit(&log_budget))
 				log_warn("prot", "PROTECT refused: engine error %d", rc);
 			return rc == -ENG_ENOSPC ? -SHROUD_ENOSPC : -SHROUD_EINVAL;
@@ -184,9 +187,10 @@ static int64_t classify_runs(struct mpe_event *ev, uint64_t pages,
 	return 0;
 }
 
-int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 {
-	struct gpt_walk w = caller_walk(v);
+	struct prot_cpu *c = pv->cpu;
+	struct gpt_walk w = caller_walk(pv);
 	uint64_t gva = r->rbx, len = r->rcx, pages = len >> 12;
 	struct mpe_event ev = { 0 };
 	struct prot_part *p;
@@ -196,8 +200,8 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 	if (!prot.enabled)
 		return -SHROUD_ENODEV;
 	rc = check_protect_args(&w, gva, len, r->rdx, r->rsi);
-	rc = rc ? rc : collect_frames(&w, gva, pages);
-	if (!rc && has_duplicates(pages))
+	rc = rc ? rc : collect_frames(&w, c->page_gfn, gva, pages);
+	if (!rc && has_duplicates(c->page_gfn, c->page_sorted, pages))
 		rc = -SHROUD_EBUSY;
 	if (rc)
 		return rc;
@@ -208,7 +212,7 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 	ev.attr.cipher = (r->rsi & SHROUD_PF_INTEGRITY) ? PART_CIPHER_GCM :
 							    PART_CIPHER_XTS;
 	ev.attr.owner = w.cr3 & PART_OWNER_MASK;
-	rc = classify_runs(&ev, pages, &id);
+	rc = classify_runs(c, &ev, pages, &id);
 	if (rc)
 		return rc;
 	if (r->rsi & SHROUD_PF_WS_MASK) {	/* nothing is clear yet */
@@ -221,18 +225,16 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
 	p = &prot.part[id];
 	p->gva = gva;
 	p->len = len;
-	p->owner = ev.attr.owner;
-	p->sens = (uint8_t)r->rdx;
-	p->policy = (uint8_t)(r->rsi & SHROUD_POLICY_MASK);
-	p->integrity = !!(r->rsi & SHROUD_PF_INTEGRITY);
-	memcpy(p->gfns, page_gfn, pages * 8);
+	memcpy(p->gfns, c->page_gfn, pages * 8);
 	p->used = 1;
 	prot_update_intercepts();
 	if (log_ratelimit(&log_budget))
 		log_info("prot", "partition %u: %llu pages at gva 0x%llx, sens %u, "
 		 "policy %u, %s", id + 1u, (unsigned long long)pages,
-		 (unsigned long long)gva, p->sens, p->policy,
-		 p->integrity ? "AES-256-GCM" : "AES-256-XTS");
+		 (unsigned long long)gva, (unsigned)r->rdx,
+		 (unsigned)(r->rsi & SHROUD_POLICY_MASK),
+		 ev.attr.cipher == PART_CIPHER_GCM ? "AES-256-GCM" :
+		 "AES-256-XTS");
 	return (int64_t)id + 1;
 }
 
@@ -244,13 +246,14 @@ int64_t prot_hc_protect(struct vcpu *v, struct hc_regs *r)
  * swap) left the protected frame behind: report it once per page, never
  * follow it (the new frame holds whatever the kernel copied: ciphertext).
  */
-static void verify_mappings(const struct vcpu *v, uint16_t id)
+static void verify_mappings(const struct prot_view *pv, uint16_t id)
 {
 	struct prot_part *p = &prot.part[id];
-	struct gpt_walk w = caller_walk(v);
+	const struct partition *mp = prot_mpe_part(id);
+	struct gpt_walk w = caller_walk(pv);
 	uint64_t i, pages = p->len >> 12;
 
-	if ((w.cr3 & PART_OWNER_MASK) != p->owner)
+	if (!mp || caller_owner(pv) != mp->owner)
 		return;
 	for (i = 0; i < pages; i++) {
 		struct gpt_result r;
@@ -262,7 +265,7 @@ static void verify_mappings(const struct vcpu *v, uint16_t id)
 		prot.st.remaps++;
 		prot_event(SHROUD_EV_REMAP, id, p->gva + (i << 12), r.gpa);
 		/* The kernel may reuse the frame it left: wipe and release it. */
-		prot_drop_frame(id, i);
+		prot_drop_frame(pv->cpu, id, i);
 	}
 }
 
@@ -279,7 +282,7 @@ static int64_t id_call(const struct hc_regs *r, struct prot_part **p)
 	return *p ? 0 : -SHROUD_ENOENT;
 }
 
-int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_unprotect(const struct prot_view *pv, struct hc_regs *r)
 {
 	struct prot_part *p;
 	int64_t err = id_call(r, &p);
@@ -288,11 +291,11 @@ int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
 
 	if (err)
 		return err;
-	if (p->owner != caller_owner(v))
-		return -SHROUD_EPERM;
 	id = (uint16_t)(r->rbx - 1);
-	verify_mappings(v, id);
-	rc = release_frames(id, p->gfns, p->len >> 12);
+	if (!prot_mpe_part(id) || prot_mpe_part(id)->owner != caller_owner(pv))
+		return -SHROUD_EPERM;
+	verify_mappings(pv, id);
+	rc = release_frames(pv->cpu, id, p->gfns, p->len >> 12);
 	p->used = 0;
 	prot_forget(id);
 	prot_update_intercepts();
@@ -304,31 +307,35 @@ int64_t prot_hc_unprotect(struct vcpu *v, struct hc_regs *r)
 	return rc ? -SHROUD_EINVAL : 0;
 }
 
-int64_t prot_hc_query(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_query(const struct prot_view *pv, struct hc_regs *r)
 {
 	struct prot_part *p;
 	const struct partition *mp;
 	int64_t err = id_call(r, &p);
+	uint16_t id;
 
 	if (err)
 		return err;
-	mp = part_get(&prot.mpe.parts, (uint16_t)(r->rbx - 1));
-	verify_mappings(v, (uint16_t)(r->rbx - 1));
+	id = (uint16_t)(r->rbx - 1);
+	verify_mappings(pv, id);
+	mp = prot_mpe_part(id);
+	if (!mp)	/* every page was given up just now */
+		return -SHROUD_ENOENT;
 	r->rbx = p->gva;
 	r->rcx = p->len;
-	r->rdx = p->sens | ((uint64_t)p->policy << 8) |
+	r->rdx = mp->sens | ((uint64_t)mp->access << 8) |
 		 ((uint64_t)mp->tier << 16) |
-		 ((uint64_t)(p->owner == caller_owner(v)) << 24) |
-		 ((uint64_t)p->integrity << 25);
+		 ((uint64_t)(mp->owner == caller_owner(pv)) << 24) |
+		 ((uint64_t)(mp->cipher == PART_CIPHER_GCM) << 25);
 	r->rsi = mp->ws.n;
 	return 0;
 }
 
-int64_t prot_hc_list(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_list(const struct prot_view *pv, struct hc_regs *r)
 {
 	uint64_t id;
 
-	(void)v;
+	(void)pv;
 	if (!prot.enabled)
 		return -SHROUD_ENODEV;
 	if (r->rcx || r->rdx || r->rsi)
@@ -343,11 +350,11 @@ int64_t prot_hc_list(struct vcpu *v, struct hc_regs *r)
 
 /* Copy to the caller's GVA: user-writable pages of RAM (when the caller
  * runs at CPL 3), never a protected frame. */
-static int64_t copy_to_caller(const struct vcpu *v, uint64_t gva,
+static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
 			      const void *src, uint64_t len)
 {
-	struct gpt_walk w = caller_walk(v);
-	int user = v->ops->guest_cpl(v) == 3;
+	struct gpt_walk w = caller_walk(pv);
+	int user = pv->cpl == 3;
 	const uint8_t *s = src;
 
 	while (len) {
@@ -356,11 +363,14 @@ static int64_t copy_to_caller(const struct vcpu *v, uint64_t gva,
 
 		if (chunk > len)
 			chunk = len;
+		void *dst;
+
 		if (gpt_translate(&w, gva, &r) || !r.writable ||
-		    (user && !r.user) || !gmem_is_ram(r.gpa, chunk) ||
+		    (user && !r.user) ||
+		    !(dst = gmem_ptr(mk_gpa(r.gpa), chunk)) ||
 		    part_map_lookup(&prot.mpe.map, mk_gfn(r.gpa >> 12)))
 			return -SHROUD_EFAULT;
-		memcpy(hpa_ptr(r.gpa), s, chunk);
+		memcpy(dst, s, chunk);
 		gva += chunk;
 		s += chunk;
 		len -= chunk;
@@ -389,15 +399,17 @@ static void fill_stats(struct shroud_stats *s)
 	}
 	s->evictions += prot.st.evictions_gone;
 	s->faults = prot.st.faults;
-	s->decryptions = prot.exec.frames_decrypted;
-	s->encryptions = prot.exec.frames_encrypted;
+	for (i = 0; i < prot.ncpus; i++) {
+		s->decryptions += prot.cpus[i]->exec.frames_decrypted;
+		s->encryptions += prot.cpus[i]->exec.frames_encrypted;
+	}
 	s->denials = prot.st.denials;
 	s->tamper = prot.st.tamper;
 	s->anomalies = prot.st.anomalies;
 	s->remaps = prot.st.remaps;
 }
 
-int64_t prot_hc_stats(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_stats(const struct prot_view *pv, struct hc_regs *r)
 {
 	struct shroud_stats s;
 	uint64_t n = r->rcx < sizeof(s) ? r->rcx : sizeof(s);
@@ -410,10 +422,10 @@ int64_t prot_hc_stats(struct vcpu *v, struct hc_regs *r)
 		return -SHROUD_EINVAL;
 	for (i = 0; i < PROT_PART_SLOTS; i++)
 		if (prot.part[i].used)
-			verify_mappings(v, (uint16_t)i);
+			verify_mappings(pv, (uint16_t)i);
 	fill_stats(&s);
 	s.size = (uint32_t)n;
-	rc = copy_to_caller(v, r->rbx, &s, n);
+	rc = copy_to_caller(pv, r->rbx, &s, n);
 	return rc ? rc : (int64_t)n;
 }
 
@@ -428,10 +440,10 @@ static void ring_remove(uint32_t k)
 	prot.ev_n--;
 }
 
-int64_t prot_hc_events(struct vcpu *v, struct hc_regs *r)
+int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r)
 {
-	uint64_t owner = caller_owner(v), gva = r->rbx, cap = r->rcx, n = 0;
-	int all = v->ops->guest_cpl(v) == 0, clear = r->rdx & SHROUD_EVF_CLEAR;
+	uint64_t owner = caller_owner(pv), gva = r->rbx, cap = r->rcx, n = 0;
+	int all = pv->cpl == 0, clear = r->rdx & SHROUD_EVF_CLEAR;
 	uint32_t k = 0;
 
 	if (!prot.enabled)
@@ -446,7 +458,7 @@ int64_t prot_hc_events(struct vcpu *v, struct hc_regs *r)
 			k++;
 			continue;
 		}
-		if (copy_to_caller(v, gva + n * sizeof(e->ev), &e->ev,
+		if (copy_to_caller(pv, gva + n * sizeof(e->ev), &e->ev,
 				   sizeof(e->ev)))
 			return n ? (int64_t)n : -SHROUD_EFAULT;
 		n++;

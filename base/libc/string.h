@@ -1,6 +1,6 @@
 /*
- * crypto/libc/string.h - declarations only, for the freestanding hypervisor
- * build (-nostdinc). The hypervisor core (core/lib.c) provides the bodies.
+ * base/libc/string.h - declarations only, for the freestanding hypervisor
+ * build (-nostdinc). The hypervisor core (base/lib.c) provides the bodies.
  * The host build never sees this directory and uses the real libc.
  */
 #ifndef SHROUD_LIBC_STRING_H

@@ -1,11 +1,11 @@
 /*
- * core/lib.h - the few C library routines the freestanding core needs:
+ * base/lib.h - the few C library routines the freestanding core needs:
  * memory and string primitives (also used by mbedTLS and the engines) and a
  * bounded vsnprintf for the log.  Format support: %d %i %u %x %X %p %s %c
  * %%, with l/ll/z length modifiers, '0' and '-' flags and a field width.
  */
-#ifndef CORE_LIB_H
-#define CORE_LIB_H
+#ifndef BASE_LIB_H
+#define BASE_LIB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,4 +26,4 @@ int snprintf(char *buf, size_t cap, const char *fmt, ...)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
 
-#endif /* CORE_LIB_H */
+#endif /* BASE_LIB_H */

@@ -1,0 +1,164 @@
+/*
+ * arch/x86/vcpu.h - the vendor-neutral virtual CPU: its state, the decoded
+ * #VMEXIT record, and the one table of backend operations (Xen's
+ * hvm_funcs, Jailhouse's vcpu_vendor_*).  arch/x86/svm fills one struct
+ * vcpu_ops, arch/x86/vmx will fill another; arch/x86/backend.c lists them
+ * with their probes for the loader and the core.
+ *
+ *   core loop:  ops->enter(v)  -- backend writes back v->g, runs the guest,
+ *                                 decodes the exit into v->exit and v->g
+ *               vexit_handle(v) -- core/vexit.c gives the exit its meaning
+ *                                 (CPUID, MSR, CR3, hypercall, NPF, HLT...)
+ *
+ * Nothing outside the backend's folder names SVM, VMX, VMCB, VMCS, NPT,
+ * EPT or a vendor's bit; the meaning of every exit is written once.
+ *
+ * Per-vCPU vs global state: everything in struct vcpu (and what it points
+ * to: the backend's control block, the host stack, the FPU save area, the
+ * protection layer's per-CPU part) belongs to one CPU and is touched only
+ * by that CPU.  What is shared by all CPUs (the partition map, frame
+ * metadata, keys, events: struct prot_state in prot/prot_state.h; the
+ * frame allocator) is global and taken under prot_lock (one CPU for now,
+ * but every entry point of prot/ takes it).
+ */
+#ifndef ARCH_X86_VCPU_H
+#define ARCH_X86_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/x86/boot/bootinfo.h"
+#include "base/types.h"
+
+struct gpmap;
+struct prot_cpu;
+
+/* Guest general-purpose registers that the hardware does not keep in the
+ * VMCB/VMCS.  Offsets are used by the backends' entry assembly: keep in
+ * sync. */
+struct gpr_state {
+	uint64_t rbx, rcx, rdx, rsi, rdi, rbp;	/* 0x00 - 0x2f */
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;	/* 0x30 - 0x6f */
+};
+
+/*
+ * Guest state the backend keeps in its control block, copied out at every
+ * exit and written back before the next entry for the fields in @dirty
+ * (VG_DIRTY_*).  EFER is the guest's view (bits the backend needs for
+ * itself, e.g. AMD's SVME, are not in it).
+ */
+struct vcpu_guest {
+	uint64_t rax, rsp, rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t cs_base;
+	unsigned cpl;			/* 0..3 */
+	bool cs_long;			/* CS.L with EFER.LMA: 64-bit code */
+	uint32_t dirty;
+};
+#define VG_DIRTY_RAX	(1u << 0)
+#define VG_DIRTY_RSP	(1u << 1)
+#define VG_DIRTY_RIP	(1u << 2)
+#define VG_DIRTY_CR3	(1u << 3)
+#define VG_DIRTY_EFER	(1u << 4)
+
+/* Exit reasons in vendor-neutral form. */
+enum vexit_reason {
+	VEXIT_CPUID, VEXIT_HYPERCALL, VEXIT_MSR_READ, VEXIT_MSR_WRITE,
+	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_HLT, VEXIT_VIRT_INSN,
+	VEXIT_SHUTDOWN,
+	VEXIT_OTHER,
+	VEXIT_COUNT
+};
+
+/* Access that caused a nested page fault / EPT violation. */
+#define VACC_R	0x1u
+#define VACC_W	0x2u
+#define VACC_X	0x4u
+
+/*
+ * One #VMEXIT, decoded by the backend.  @insn_len is the length of the
+ * intercepted instruction when the hardware tells it (AMD nRIP, Intel
+ * VM-exit instruction length), else 0 and the core decodes it.
+ */
+struct vexit {
+	enum vexit_reason reason;
+	uint64_t code;			/* the vendor's exit code, for logs */
+	unsigned insn_len;
+	union {
+		struct {			/* VEXIT_NPF */
+			gpa_t gpa;
+			unsigned access;	/* VACC_* */
+			uint64_t info;		/* vendor error code, for logs */
+		} npf;
+		struct {			/* VEXIT_IO */
+			uint16_t port;
+			uint8_t size;		/* 1, 2 or 4 bytes */
+			bool in, string;
+		} io;
+		struct {			/* VEXIT_CR3_WRITE */
+			int gpr;		/* source GPR 0..15, -1: decode */
+		} cr;
+	} u;
+};
+
+/* Intercepts the core switches on and off at run time. */
+enum vintercept { VINT_CR3_WRITE, VINT_HLT };
+
+struct vcpu {
+	struct gpr_state gpr;		/* must stay first (assembly) */
+	struct vcpu_guest g;
+	struct vexit exit;
+	const struct vcpu_ops *ops;
+	void *arch;			/* backend state (VMCB/VMCS, ...) */
+	struct gpmap *gpm;		/* this vCPU's guest-physical map */
+	struct prot_cpu *prot;		/* protection layer, per CPU */
+	void *host_stack_top;
+	uint32_t id;
+	uint32_t decode_warn_budget;
+	uint64_t exits_total;
+	uint64_t exits[VEXIT_COUNT];
+	uint64_t hypercalls;
+};
+
+struct vcpu_ops {
+	const char *name;
+	/* Before the host descriptor tables replace the firmware's: save the
+	 * hardware state that the guest entry does not load (FS, GS, TR,
+	 * LDTR, syscall MSRs) as the guest's.  0 or a negative code. */
+	int (*capture)(struct vcpu *v, const struct boot_info *bi);
+	/* The guest-physical map's entry format (NPT or EPT). */
+	const struct gpmap_format *gpm_format;
+	/* Largest leaf level of the map this CPU walks (2 or 3). */
+	unsigned (*gpm_max_level)(void);
+	/* Build the control structures and the guest state over @v->gpm.
+	 * 0 or a negative code. */
+	int (*init)(struct vcpu *v, const struct boot_info *bi);
+	/* Write back v->g (dirty fields), enter the guest, and on the next
+	 * #VMEXIT fill v->exit and v->g.  Returns 0, or a negative code if
+	 * the entry itself failed (the core stops the guest). */
+	int (*enter)(struct vcpu *v);
+	/* Print the guest's registers (fatal stops, the console). */
+	void (*dump)(const struct vcpu *v);
+	/* Inject exception @vector (with @error if @has_error) at the next
+	 * entry. */
+	void (*inject)(struct vcpu *v, unsigned vector, bool has_error,
+		       uint32_t error);
+	/* Flush the guest's TLB (all its translations) before the next entry. */
+	void (*flush_tlb)(struct vcpu *v);
+	/* Turn an intercept on or off. */
+	void (*intercept)(struct vcpu *v, enum vintercept what, bool on);
+	/* A model-specific register that the core does not handle: 0 and
+	 * *@val for a read, 0 for a write, or -ENG_EPERM (the guest gets #GP). */
+	int (*msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+	/* Guest EFER bits the backend keeps for itself (hidden from the
+	 * guest and forced on at write-back). */
+	uint64_t efer_reserved;
+	/* The hypercall instruction (VMMCALL or VMCALL), for the decoder. */
+	const uint8_t *hypercall_insn;
+	unsigned hypercall_insn_len;
+};
+
+/* Stop the guest for good: log @why and the guest state, then halt this
+ * CPU.  Only for a state the hypervisor cannot continue from. */
+__attribute__((noreturn)) void vcpu_stop(struct vcpu *v, const char *why);
+
+#endif /* ARCH_X86_VCPU_H */

@@ -1,0 +1,362 @@
+/*
+ * core/vexit.c - the meaning of every #VMEXIT, written once for all
+ * backends: the backend decodes its control block into struct vexit and
+ * struct vcpu_guest (arch/x86/vcpu.h), this file decides, and the backend
+ * writes the result back at the next entry.  A guest's mistake is answered
+ * with an injected exception or an error code; only a state the hypervisor
+ * cannot continue from stops the guest, with the reason logged.
+ */
+#include "core/core.h"
+#include "arch/x86/cpu.h"
+#include "arch/x86/insn.h"
+#include "base/log.h"
+#include "core/cpuid.h"
+#include "mm/gmem.h"
+#include "mm/gpt_walk.h"
+#include "prot/hypercall.h"
+#include "prot/protect.h"
+
+#define VEC_UD	6
+#define VEC_GP	13
+
+static const uint8_t op_cpuid[] = { 0x0f, 0xa2 };
+static const uint8_t op_rdmsr[] = { 0x0f, 0x32 };
+static const uint8_t op_wrmsr[] = { 0x0f, 0x30 };
+
+static struct gpt_walk guest_walker(const struct vcpu *v)
+{
+	struct gpt_walk w = { v->g.cr0, v->g.cr3, v->g.cr4, v->g.efer,
+			      gmem_read, 0 };
+
+	return w;
+}
+
+static struct prot_view prot_view_of(const struct vcpu *v)
+{
+	struct prot_view pv = { v->prot, v->g.cr0, v->g.cr3, v->g.cr4,
+				v->g.efer, v->g.rip, v->g.cpl };
+
+	return pv;
+}
+
+static void set_rip(struct vcpu *v, uint64_t rip)
+{
+	v->g.rip = rip;
+	v->g.dirty |= VG_DIRTY_RIP;
+}
+
+static void inject(struct vcpu *v, unsigned vector, bool has_error)
+{
+	v->ops->inject(v, vector, has_error, 0);
+}
+
+/*
+ * Advance RIP past the intercepted instruction @opc.  When the hardware
+ * tells its length (AMD nRIP, Intel's exit instruction length) that is
+ * used; otherwise (QEMU TCG) the instruction is fetched through the
+ * guest's page tables and its prefixes counted.
+ */
+static void advance_rip(struct vcpu *v, const uint8_t *opc, unsigned len)
+{
+	struct gpt_walk w;
+	uint8_t bytes[INSN_MAX_LEN];
+	uint64_t at = v->g.cs_base + v->g.rip;
+	unsigned n = 0;
+
+	if (v->exit.insn_len) {
+		set_rip(v, v->g.rip + v->exit.insn_len);
+		return;
+	}
+	w = guest_walker(v);
+	if (!gpt_read(&w, at, bytes, len + 5))
+		n = insn_len_expected(bytes, len + 5, opc, len, v->g.cs_long);
+	else if (!gpt_read(&w, at, bytes, len))
+		n = insn_len_expected(bytes, len, opc, len, v->g.cs_long);
+	if (!n) {
+		if (log_ratelimit(&v->decode_warn_budget))
+			log_warn("vcpu", "cannot decode at rip 0x%llx, assuming "
+				 "%u bytes", (unsigned long long)v->g.rip, len);
+		n = len;
+	}
+	set_rip(v, v->g.rip + n);
+}
+
+static void exit_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->g.rax, sub = (uint32_t)v->gpr.rcx;
+	struct cpuid_regs h = cpuid_count(leaf, sub);
+	struct cpuid_out r = { h.eax, h.ebx, h.ecx, h.edx };
+
+	cpuid_guest_view(leaf, sub, &r);
+	v->g.rax = r.eax;
+	v->g.dirty |= VG_DIRTY_RAX;
+	v->gpr.rbx = r.ebx;
+	v->gpr.rcx = r.ecx;
+	v->gpr.rdx = r.edx;
+	advance_rip(v, op_cpuid, sizeof(op_cpuid));
+}
+
+/* KVM's convention: number in RAX, arguments RBX, RCX, RDX, RSI; results
+ * in RAX and, where a call documents them, RBX, RCX, RDX, RSI. */
+static void exit_hypercall(struct vcpu *v)
+{
+	struct prot_view pv = prot_view_of(v);
+	struct hc_regs r = { v->g.rax, v->gpr.rbx, v->gpr.rcx, v->gpr.rdx,
+			     v->gpr.rsi };
+
+	v->hypercalls++;
+	hc_dispatch(&pv, &r);
+	v->g.rax = r.rax;
+	v->g.dirty |= VG_DIRTY_RAX;
+	v->gpr.rbx = r.rbx;
+	v->gpr.rcx = r.rcx;
+	v->gpr.rdx = r.rdx;
+	v->gpr.rsi = r.rsi;
+	advance_rip(v, v->ops->hypercall_insn, v->ops->hypercall_insn_len);
+}
+
+/* EFER bits a guest may write (AMD APM Vol. 2, 3.1.7; Intel SDM Vol. 3A
+ * 2.2.1); the backend's own bits (efer_reserved) stay hidden. */
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_NXE | EFER_FFXSR | EFER_TCE)
+
+static int wrmsr_efer(struct vcpu *v, uint64_t val)
+{
+	if (val & ~(EFER_GUEST_BITS | EFER_LMA))
+		return -ENG_EPERM;
+	/* Toggling LME with paging on is #GP (APM Vol. 2, 14.6.1). */
+	if ((v->g.cr0 & CR0_PG) && ((val ^ v->g.efer) & EFER_LME))
+		return -ENG_EPERM;
+	v->g.efer = (val & EFER_GUEST_BITS) | (v->g.efer & EFER_LMA);
+	v->g.dirty |= VG_DIRTY_EFER;
+	return 0;
+}
+
+static void exit_msr(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->gpr.rcx;
+	bool write = v->exit.reason == VEXIT_MSR_WRITE;
+	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
+	int rc;
+
+	if (msr == MSR_EFER && write)
+		rc = wrmsr_efer(v, val);
+	else if (msr == MSR_EFER) {
+		val = v->g.efer & ~v->ops->efer_reserved;
+		rc = 0;
+	} else
+		rc = v->ops->msr(v, msr, write, &val);
+	if (rc) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	if (!write) {
+		v->g.rax = (uint32_t)val;
+		v->g.dirty |= VG_DIRTY_RAX;
+		v->gpr.rdx = val >> 32;
+	}
+	advance_rip(v, write ? op_wrmsr : op_rdmsr, 2);
+}
+
+/*
+ * Only the hypervisor's UART is intercepted.  The firmware may already have
+ * found a UART at that port before the launch, so the port answers as an
+ * idle UART with nothing connected: LSR says "transmitter empty, no data"
+ * (0x60), every other register reads 0 (which fails Linux's 8250 probe, its
+ * IER read-back test), and writes are dropped.
+ */
+static void exit_io(struct vcpu *v)
+{
+	const struct vexit *x = &v->exit;
+	static uint32_t str_budget = 4;
+
+	if (x->u.io.string) {
+		if (log_ratelimit(&str_budget))
+			log_warn("vcpu", "string I/O to port 0x%x ignored",
+				 x->u.io.port);
+	} else if (x->u.io.in) {
+		uint64_t mask = x->u.io.size >= 4 ? 0xffffffffull :
+				x->u.io.size == 2 ? 0xffff : 0xff;
+		uint64_t val = (x->u.io.port - core_log_port == 5) ? 0x60 : 0;
+
+		v->g.rax = (v->g.rax & ~mask) | val;
+		v->g.dirty |= VG_DIRTY_RAX;
+	}
+	if (!x->insn_len)
+		vcpu_stop(v, "I/O exit without an instruction length");
+	set_rip(v, v->g.rip + x->insn_len);
+}
+
+static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
+{
+	uint64_t *regs[16] = {
+		&v->g.rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &v->g.rsp,
+		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
+		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
+		&v->gpr.r14, &v->gpr.r15,
+	};
+
+	return regs[gpr & 15];
+}
+
+/* MOV CR3, reg: the source GPR from the hardware, or decoded. */
+static int cr3_source(struct vcpu *v, unsigned *gpr, unsigned *len)
+{
+	struct gpt_walk w = guest_walker(v);
+	uint8_t b[INSN_MAX_LEN];
+	unsigned cr, n;
+
+	if (v->exit.u.cr.gpr >= 0) {
+		*gpr = (unsigned)v->exit.u.cr.gpr;
+		*len = v->exit.insn_len;
+		return *len ? 0 : -ENG_ENOTSUP;
+	}
+	for (n = INSN_MAX_LEN; n >= 3; n--)
+		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
+			break;
+	*len = n < 3 ? 0 : insn_decode_mov_to_cr(b, n, v->g.cs_long, &cr, gpr);
+	return (*len && cr == 3) ? 0 : -ENG_ENOTSUP;
+}
+
+/* CR3 with CR4.PCIDE: bit 63 is "no flush" (we flush anyway); bits 62:52
+ * must be zero (AMD APM Vol. 2, 3.1.2; Intel SDM Vol. 3A 4.10.4.1). */
+#define CR4_PCIDE	(1ull << 17)
+#define CR3_NOFLUSH	(1ull << 63)
+#define CR3_MBZ		0x7ff0000000000000ull
+
+static void exit_cr3_write(struct vcpu *v)
+{
+	struct prot_view pv;
+	unsigned gpr, len;
+	uint64_t val;
+
+	if (cr3_source(v, &gpr, &len))
+		vcpu_stop(v, "cannot decode the CR3 write");
+	val = *gpr_slot(v, gpr);
+	if ((v->g.cr4 & CR4_PCIDE) && (val & CR3_NOFLUSH))
+		val &= ~CR3_NOFLUSH;
+	if (val & CR3_MBZ) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	v->g.cr3 = val;
+	v->g.dirty |= VG_DIRTY_CR3;
+	v->ops->flush_tlb(v);
+	set_rip(v, v->g.rip + len);
+	pv = prot_view_of(v);
+	prot_cr3_write(&pv, val);
+}
+
+static void exit_npf(struct vcpu *v)
+{
+	struct prot_view pv = prot_view_of(v);
+	struct prot_outcome o = { PROT_NOT_MINE, 0 };
+
+	prot_npf(&pv, v->exit.u.npf.gpa, v->exit.u.npf.access, &o);
+	switch (o.verdict) {
+	case PROT_RESUME:
+		return;
+	case PROT_INJECT_GP:
+		inject(v, VEC_GP, true);
+		return;
+	case PROT_STOP:
+		vcpu_stop(v, o.why ? o.why : "protected memory");
+	case PROT_NOT_MINE:
+	default:
+		break;
+	}
+	log_err("vcpu", "nested page fault: gpa 0x%llx error 0x%llx",
+		(unsigned long long)v->exit.u.npf.gpa.v,
+		(unsigned long long)v->exit.u.npf.info);
+	vcpu_stop(v, "nested page fault outside the guest-physical map");
+}
+
+/* RIP stays on the HLT: with the intercept now off the guest executes it
+ * natively and sleeps until its next interrupt. */
+static void exit_hlt(struct vcpu *v)
+{
+	struct prot_view pv = prot_view_of(v);
+
+	prot_idle(&pv);
+}
+
+/* The intercepts the protection layer wants, before the next entry. */
+static void sync_intercepts(struct vcpu *v)
+{
+	bool cr3, hlt;
+
+	prot_intercepts(&cr3, &hlt);
+	v->ops->intercept(v, VINT_CR3_WRITE, cr3);
+	v->ops->intercept(v, VINT_HLT, hlt);
+}
+
+void vexit_handle(struct vcpu *v)
+{
+	const struct vexit *x = &v->exit;
+
+	v->exits_total++;
+	v->exits[x->reason]++;
+	if (v->exits_total <= 64)
+		log_debug("exit", "#%llu code 0x%llx rip 0x%llx",
+			  (unsigned long long)v->exits_total,
+			  (unsigned long long)x->code,
+			  (unsigned long long)v->g.rip);
+	switch (x->reason) {
+	case VEXIT_CPUID:
+		exit_cpuid(v);
+		break;
+	case VEXIT_HYPERCALL:
+		exit_hypercall(v);
+		sync_intercepts(v);
+		break;
+	case VEXIT_MSR_READ:
+	case VEXIT_MSR_WRITE:
+		exit_msr(v);
+		break;
+	case VEXIT_IO:
+		exit_io(v);
+		break;
+	case VEXIT_NPF:
+		exit_npf(v);
+		sync_intercepts(v);
+		break;
+	case VEXIT_CR3_WRITE:
+		exit_cr3_write(v);
+		sync_intercepts(v);
+		break;
+	case VEXIT_HLT:
+		exit_hlt(v);
+		sync_intercepts(v);
+		break;
+	case VEXIT_VIRT_INSN:
+		inject(v, VEC_UD, false);	/* virtualization is hidden */
+		break;
+	case VEXIT_SHUTDOWN:
+		vcpu_stop(v, "guest shutdown (triple fault)");
+	case VEXIT_OTHER:
+	default:
+		log_err("vcpu", "unexpected #VMEXIT code 0x%llx",
+			(unsigned long long)x->code);
+		vcpu_stop(v, "unexpected #VMEXIT");
+	}
+	core_after_exit(v);
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	log_info("vcpu", "cpu %u: launching guest at rip 0x%llx (%s)", v->id,
+		 (unsigned long long)v->g.rip, v->ops->name);
+	for (;;) {
+		if (v->ops->enter(v))
+			vcpu_stop(v, "guest entry failed (invalid guest state)");
+		vexit_handle(v);
+	}
+}
+
+void vcpu_stop(struct vcpu *v, const char *why)
+{
+	log_raw("FATAL: guest stopped: %s\n", why);
+	v->ops->dump(v);
+	core_print_counters(v);
+	log_raw("FATAL: cpu %u halted\n", v->id);
+	halt_forever();
+}

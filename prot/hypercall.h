@@ -1,0 +1,23 @@
+/*
+ * prot/hypercall.h - hypercall dispatch (ABI in include/shroud/abi.h).
+ * The vendor-neutral exit handler (core/vexit.c) copies the guest's
+ * registers into struct hc_regs, calls hc_dispatch(), writes RAX, RBX,
+ * RCX, RDX and RSI back and advances RIP.  A guest's mistake is a return
+ * code in RAX, never a fault or a stop.
+ */
+#ifndef PROT_HYPERCALL_H
+#define PROT_HYPERCALL_H
+
+#include <stdint.h>
+#include "prot/protect.h"
+
+struct hc_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi;	/* IN: nr, args; OUT: results */
+};
+
+/* Dispatch the call in @r for the caller @pv; results (RAX = 0, a positive
+ * value or -SHROUD_E*, and a call's extra outputs) are written back into
+ * @r.  Takes prot_lock. */
+void hc_dispatch(const struct prot_view *pv, struct hc_regs *r);
+
+#endif /* PROT_HYPERCALL_H */

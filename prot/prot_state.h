@@ -1,0 +1,111 @@
+/*
+ * prot/prot_state.h - the protection layer's state, private to prot/.
+ *
+ * Global (shared by all CPUs, under prot_lock): struct prot_state - the
+ * MPE (partition map, partitions, frame metadata, working sets), the AEM
+ * (keys), the guest partitions' GVA ranges and frames, the event ring and
+ * the counters.
+ * Per CPU (struct prot_cpu, touched by its own CPU only): the executor and
+ * its action list, the hypercall scratch buffers, the fault-progress
+ * state, the diverted-write sink, and the outcome flags of the event being
+ * run.
+ *
+ * Guest-visible partition ids are MPE partition ids + 1 (0 is never a
+ * partition).  struct prot_part keeps only what the MPE's struct partition
+ * does not: the owner's GVA range and, page by page, the guest frame it
+ * mapped at PROTECT time; sensitivity, policy, owner and cipher are the
+ * partition's own (part_get()).
+ */
+#ifndef PROT_PROT_STATE_H
+#define PROT_PROT_STATE_H
+
+#include "base/spinlock.h"
+#include "include/shroud/abi.h"
+#include "aem.h"
+#include "mpe.h"
+#include "mm/gpmap.h"
+#include "prot/mpe_exec.h"
+#include "prot/protect.h"
+
+#define PROT_MAX_PARTS	32u			/* guest partitions */
+#define PROT_PART_SLOTS	(PROT_MAX_PARTS + 1)	/* + the MPE quarantine */
+#define PROT_EXT_CAP	8192u			/* extents: scattered frames */
+#define PROT_WS_CAP	16u			/* largest working set W */
+#define PROT_PAGES_MAX	(SHROUD_PROTECT_MAX_LEN >> 12)
+#define PROT_EVENTS	256u
+#define PROT_ACTIONS	(2 * PROT_PAGES_MAX + 2 * PROT_PART_SLOTS * PROT_WS_CAP + 64)
+
+struct prot_part {
+	uint64_t gva, len;	/* the owner's range */
+	uint64_t *gfns;		/* [len >> 12]: frame of each page */
+	uint8_t used;
+};
+
+struct prot_event_rec {
+	struct shroud_event ev;
+	uint64_t owner;		/* who may read it */
+};
+
+struct prot_stats {
+	uint64_t faults, denials, foreign_reads, tamper, anomalies, remaps;
+	uint64_t evictions_gone;	/* of partitions already destroyed */
+};
+
+struct prot_state {
+	int enabled;
+	struct mpe mpe;
+	struct aem aem;
+	struct prot_part part[PROT_PART_SLOTS];	/* indexed by MPE id */
+	struct prot_event_rec ev[PROT_EVENTS];
+	uint32_t ev_head, ev_n;
+	uint64_t ev_seq, ev_dropped;
+	struct prot_stats st;
+	uint64_t frames_encrypted_gone, frames_decrypted_gone;
+	uint32_t cr3_switches;
+	bool want_cr3, want_hlt;	/* intercepts (prot_intercepts) */
+	struct prot_cpu *cpus[1];	/* every CPU's part, for STATS */
+	uint32_t ncpus;
+};
+
+/* Outcome flags of one prot_run(), set by the executor's RAISE callback. */
+struct prot_run_flags {
+	bool denied_write, tampered;
+};
+
+struct prot_cpu {
+	uint32_t id;
+	struct gpmap *gpm;		/* this CPU's guest-physical map */
+	struct mpe_exec exec;		/* ops.ctx = this struct */
+	struct mpe_action *list;	/* [PROT_ACTIONS] */
+	uint64_t *page_gfn, *page_sorted;	/* [PROT_PAGES_MAX]: PROTECT */
+	hpa_t sink;			/* scratch frame for diverted writes */
+	uint64_t diverted_gpa;		/* GPA mapped to the sink now, 0 if none */
+	uint64_t fault_ctx;		/* CR3 of the context being handled */
+	uint64_t last_npf_rip, npf_gpa[2];	/* last two GPAs at that RIP */
+	uint32_t npf_repeat;
+	struct prot_run_flags flags;
+};
+
+extern struct prot_state prot;
+extern spinlock_t prot_lock;
+
+/* Feed one event to the MPE and execute its actions on CPU @c. */
+int prot_run(struct prot_cpu *c, struct mpe_event *ev) ENG_WUR;
+/* Queue a guest-visible event for partition @part (MPE id). */
+void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info);
+#define GFN_LOST	(~0ull)	/* page given up by its owner (REMAP, exit) */
+
+/* Wipe page @page of partition @id and return its frame to ordinary
+ * memory (the owner let go of it); forgets the partition once empty. */
+void prot_drop_frame(struct prot_cpu *c, uint16_t id, uint64_t page);
+/* Destroy partition @id's engine state and key if it has no frame left. */
+void prot_forget(uint16_t id);
+/* Recompute whether CR3 writes must be intercepted (any owner-only
+ * partition exists). */
+void prot_update_intercepts(void);
+/* The MPE partition behind live guest partition @id (MPE id), or NULL. */
+const struct partition *prot_mpe_part(uint16_t id);
+/* Wire @c's executor to the MPE, the AEM and @c's guest-physical map. */
+void prot_exec_setup(struct prot_cpu *c);
+
+#endif /* PROT_PROT_STATE_H */
