@@ -1,26 +1,21 @@
 /*
  * core/cpuid.c - the guest's view of CPUID (see cpuid.h).
- * AMD APM Vol. 3, appendix E (CPUID Fn0000_0001, Fn8000_0001, Fn8000_000A).
+ * AMD APM Vol. 3, appendix E; Intel SDM Vol. 2A, CPUID (leaf 1 ECX bit 31
+ * is reserved for hypervisors; leaves 0x40000000-0x400000FF are theirs).
  */
 #include "core/cpuid.h"
 #include "include/shroud/abi.h"
 
-#define LEAF1_ECX_VMX		(1u << 5)
 #define LEAF1_ECX_HYPERVISOR	(1u << 31)
-#define EXT1_ECX_SVM		(1u << 2)
 
-void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r)
+void cpuid_guest_view(const struct vcpu_ops *ops, uint32_t leaf,
+		      uint32_t subleaf, struct cpuid_out *r)
 {
-	(void)subleaf;
+	if (ops->cpuid)
+		ops->cpuid(leaf, subleaf, r);
 	switch (leaf) {
 	case 0x1:
-		r->ecx = (r->ecx | LEAF1_ECX_HYPERVISOR) & ~LEAF1_ECX_VMX;
-		break;
-	case 0x80000001:
-		r->ecx &= ~EXT1_ECX_SVM;
-		break;
-	case 0x8000000a:
-		r->eax = r->ebx = r->ecx = r->edx = 0;
+		r->ecx |= LEAF1_ECX_HYPERVISOR;
 		break;
 	case SHROUD_CPUID_LEAF_BASE:
 		r->eax = SHROUD_CPUID_MAX_LEAF;

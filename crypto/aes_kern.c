@@ -790,7 +790,7 @@ VAES_TARGET void vaes_gcm_crypt(const uint8_t *rk, const uint8_t hpow[8][16],
 
 __attribute__((target("xsave"))) static uint64_t read_xcr0(void)
 {
-	return _xgetbv(0);
+	return (uint64_t)_xgetbv(0);
 }
 
 uint32_t aes_kern_cpu_features(void)

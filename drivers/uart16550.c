@@ -43,6 +43,6 @@ int uart_getc_nonblock(uint16_t base)
 	uint8_t lsr = inb((uint16_t)(base + UART_LSR));
 
 	if (lsr == 0xff || !(lsr & LSR_DR))
-		return -1;
+		return -ENG_EAGAIN;
 	return inb((uint16_t)(base + UART_RBR));
 }

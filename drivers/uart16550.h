@@ -8,11 +8,12 @@
 #define DRIVERS_UART16550_H
 
 #include <stdint.h>
+#include "base/types.h"
 
 /* Program 115200 8N1, FIFOs on, interrupts off.  Host only, any time. */
 void uart_init(uint16_t base);
 void uart_putc(uint16_t base, char c);
-/* Returns the next received byte, or -1 when none is waiting. */
+/* Returns the next received byte, or -ENG_EAGAIN when none is waiting. */
 int uart_getc_nonblock(uint16_t base);
 
 #endif /* DRIVERS_UART16550_H */

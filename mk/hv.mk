@@ -14,7 +14,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-fno-stack-protector -fno-builtin -nostdinc -isystem $(GCC_INC) \
 	-fno-asynchronous-unwind-tables -fno-omit-frame-pointer \
-	-I$(TOP) $(WARN) -DSHROUD_HV=1
+	-I$(TOP) $(WARN) -Wconversion -Wsign-conversion -DSHROUD_HV=1
 
 # The engines (crypto/, mm/ policy; mk/engines.mk) are linked in as
 # libengines.a, built with the same freestanding flags.
@@ -107,3 +107,9 @@ unit: unit-hv
 
 # Relative-name alias, so that `make build/shroud.efi` works too.
 build/shroud.efi: $(BUILD)/shroud.efi ;
+
+# Layering and vendor-name rules (docs/ARCHITECTURE.md).
+.PHONY: check-layers
+check-layers:
+	@$(TOP)/scripts/check-layers.sh
+unit: check-layers

@@ -34,6 +34,7 @@ int gmem_is_ram(uint64_t gpa, uint64_t len);
 void *gmem_ptr(gpa_t gpa, uint64_t len);
 /* struct gpt_walk's reader: 0, or -ENG_EFAULT if any byte is outside guest
  * RAM. */
+__attribute__((warn_unused_result))
 int gmem_read(void *ctx, uint64_t gpa, void *buf, size_t len);
 
 #endif /* MM_GMEM_H */

@@ -16,10 +16,11 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "base/types.h"
 
-#define GPT_EFAULT	(-14)	/* not present, reserved bit, or read refused */
-#define GPT_ENOTSUP	(-95)	/* paging mode not supported */
-#define GPT_EINVAL	(-22)	/* non-canonical address */
+#define GPT_EFAULT	(-ENG_EFAULT)	/* not present, reserved bit, or read refused */
+#define GPT_ENOTSUP	(-ENG_ENOTSUP)	/* paging mode not supported */
+#define GPT_EINVAL	(-ENG_EINVAL)	/* non-canonical address */
 
 #define GPT_ACC_WRITE	(1u << 0)
 #define GPT_ACC_USER	(1u << 1)

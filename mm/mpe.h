@@ -6,7 +6,7 @@
  *
  * EVENTS                                    ACTIONS (in execution order)
  *   NPF      nested page fault: gpa, access   MAP      map [gfn,+n) with perms
- *            R/W/X, ctx (guest CR3), user     UNMAP    remove [gfn,+n) from NPT
+ *            R/W/X, ctx (guest CR3), user     UNMAP    remove [gfn,+n) from the guest-physical map
  *   TICK     epoch tick with accessed/dirty   DECRYPT  frames of part in range
  *            samples                                   that are encrypted
  *   CLASSIFY range + sensitivity, profile,    ENCRYPT  frames of part in range

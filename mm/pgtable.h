@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include "base/types.h"
 
 #define PTE_P		(1ull << 0)
 #define PTE_RW		(1ull << 1)
@@ -46,7 +47,7 @@ static inline uint64_t pgt_level_size(unsigned level)
 
 struct pgt {
 	uint64_t root;			/* HPA of the PML4, 4 KiB aligned */
-	uint64_t table_flags;		/* flags of non-leaf entries (P|RW, +US for NPT) */
+	uint64_t table_flags;		/* flags of non-leaf entries (format-specific) */
 	unsigned max_leaf_level;	/* 1, 2 or 3: largest page size allowed */
 	/* Returns the HPA of a zeroed 4 KiB frame, or 0 when out of memory. */
 	uint64_t (*alloc_table)(void *ctx);
@@ -58,8 +59,8 @@ struct pgt {
 	uint64_t present_mask;
 };
 
-#define PGT_ENOMEM	(-12)
-#define PGT_EINVAL	(-22)
+#define PGT_ENOMEM	(-ENG_ENOMEM)
+#define PGT_EINVAL	(-ENG_EINVAL)
 
 /*
  * pgt_set_entry - write @entry at @level for the address @va, creating

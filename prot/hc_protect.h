@@ -10,11 +10,17 @@
 #include <stdint.h>
 #include "prot/hypercall.h"
 
+__attribute__((warn_unused_result))
 int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r);
+__attribute__((warn_unused_result))
 int64_t prot_hc_unprotect(const struct prot_view *pv, struct hc_regs *r);
+__attribute__((warn_unused_result))
 int64_t prot_hc_query(const struct prot_view *pv, struct hc_regs *r);
+__attribute__((warn_unused_result))
 int64_t prot_hc_list(const struct prot_view *pv, struct hc_regs *r);
+__attribute__((warn_unused_result))
 int64_t prot_hc_stats(const struct prot_view *pv, struct hc_regs *r);
+__attribute__((warn_unused_result))
 int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r);
 
 #endif /* PROT_HC_PROTECT_H */

@@ -132,8 +132,8 @@ int mpe_exec_run(struct mpe_exec *x, const struct mpe_action *a, uint32_t n)
 				rc = -ENG_EINVAL;	/* -ENOENT: had no key */
 			break;
 		default:
-			if (x->ops.npt)
-				rc = x->ops.npt(x->ops.ctx, &a[i]);
+			if (x->ops.map)
+				rc = x->ops.map(x->ops.ctx, &a[i]);
 		}
 	}
 	return rc;

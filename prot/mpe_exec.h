@@ -2,7 +2,7 @@
  * mm/mpe_exec.h - carries out the MPE's actions (mm/mpe.h): the crypto ones
  * here, with the AEM keys and the frame metadata; the nested-paging ones
  * (MAP, UNMAP, SPLIT, MERGE, MOVE) and RAISE through the caller's
- * callbacks. The hypervisor passes its NPT operations and its event queue;
+ * callbacks. The hypervisor passes its guest-physical map and its event queue;
  * tests and benchmarks pass a fake memory. Shared so both run the same path.
  *
  * ENCRYPT a frame: skipped if already encrypted under the partition's
@@ -23,7 +23,7 @@ struct mpe_exec_ops {
 	/* The 4 KiB of guest frame gfn, writable, or NULL (no such frame). */
 	void *(*frame)(void *ctx, gfn_t gfn);
 	/* MAP/UNMAP/SPLIT/MERGE/MOVE; NULL to ignore. 0 or negative. */
-	int (*npt)(void *ctx, const struct mpe_action *a);
+	int (*map)(void *ctx, const struct mpe_action *a) ENG_WUR;
 	/* RAISE; NULL to ignore. */
 	void (*raise)(void *ctx, const struct mpe_action *a);
 	void *ctx;

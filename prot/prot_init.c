@@ -23,6 +23,7 @@ static void *alloc_bytes(uint64_t bytes)
 	return hpa ? hpa_ptr(hpa) : NULL;
 }
 
+__attribute__((warn_unused_result))
 static int init_mpe(const struct boot_info *bi)
 {
 	uint64_t dir_len = (bi->mem_top + (2ull << 20) - 1) >> 21;
@@ -40,10 +41,11 @@ static int init_mpe(const struct boot_info *bi)
 	struct mpe_config cfg = { WS_DEFAULT_W, 32, 3, 8 };
 
 	if (!st.ext || !st.ws || !st.fm_dir || !st.fm_pool)
-		return -1;
+		return -ENG_ENOMEM;
 	return mpe_init(&prot.mpe, &st, &cfg);
 }
 
+__attribute__((warn_unused_result))
 static int init_keys(void)
 {
 	uint8_t master[AEM_MASTER_BYTES], nonce[32];
@@ -60,6 +62,7 @@ static int init_keys(void)
 	return rc;
 }
 
+__attribute__((warn_unused_result))
 static int init_part_pages(void)
 {
 	unsigned i;
@@ -67,7 +70,7 @@ static int init_part_pages(void)
 	for (i = 0; i < PROT_PART_SLOTS; i++) {
 		prot.part[i].gfns = alloc_bytes(PROT_PAGES_MAX * 8);
 		if (!prot.part[i].gfns)
-			return -1;
+			return -ENG_ENOMEM;
 	}
 	return 0;
 }

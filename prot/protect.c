@@ -53,7 +53,7 @@ static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights)
 			    rights);
 }
 
-static int exec_npt(void *ctx, const struct mpe_action *a)
+static int exec_map(void *ctx, const struct mpe_action *a)
 {
 	struct prot_cpu *c = ctx;
 	unsigned rights = a->type == MPE_ACT_MAP ? gpm_rights(a->perms) : 0;
@@ -179,7 +179,7 @@ void prot_exec_setup(struct prot_cpu *c)
 	c->exec.m = &prot.mpe;
 	c->exec.aem = &prot.aem;
 	c->exec.ops.frame = exec_frame;
-	c->exec.ops.npt = exec_npt;
+	c->exec.ops.map = exec_map;
 	c->exec.ops.raise = exec_raise;
 	c->exec.ops.ctx = c;
 }
@@ -238,7 +238,7 @@ void prot_drop_frame(struct prot_cpu *c, uint16_t id, uint64_t page)
 	prot_forget(id);
 }
 
-/* Page index of @gfn in partition @p, or -1. */
+/* Page index of @gfn in partition @p, or -ENG_ENOENT. */
 static int64_t page_index(const struct prot_part *p, uint64_t gfn)
 {
 	uint64_t i, n = p->len >> 12;
@@ -246,7 +246,7 @@ static int64_t page_index(const struct prot_part *p, uint64_t gfn)
 	for (i = 0; i < n; i++)
 		if (p->gfns[i] == gfn)
 			return (int64_t)i;
-	return -1;
+	return -ENG_ENOENT;
 }
 
 /*

@@ -15,7 +15,7 @@ struct vcpu_backend {
 	const char *name;
 	/* 0 if this CPU can run the backend; else -ENG_ENODEV and a reason
 	 * (a static string) in *@why.  Reads CPUID and MSRs only. */
-	int (*probe)(const char **why);
+	int (*probe)(const char **why) __attribute__((warn_unused_result));
 	const struct vcpu_ops *ops;
 };
 
@@ -28,6 +28,7 @@ extern const unsigned vcpu_backend_count;
  */
 const struct vcpu_backend *vcpu_backend_pick(const char **why);
 
+__attribute__((warn_unused_result))
 int svm_probe(const char **why);
 
 #endif /* ARCH_X86_BACKEND_H */

@@ -119,23 +119,30 @@ struct vcpu {
 	uint64_t hypercalls;
 };
 
+#define VCPU_WUR	__attribute__((warn_unused_result))
+
+/* A CPUID answer (EAX, EBX, ECX, EDX). */
+struct cpuid_out {
+	uint32_t eax, ebx, ecx, edx;
+};
+
 struct vcpu_ops {
 	const char *name;
 	/* Before the host descriptor tables replace the firmware's: save the
 	 * hardware state that the guest entry does not load (FS, GS, TR,
 	 * LDTR, syscall MSRs) as the guest's.  0 or a negative code. */
-	int (*capture)(struct vcpu *v, const struct boot_info *bi);
+	int (*capture)(struct vcpu *v, const struct boot_info *bi) VCPU_WUR;
 	/* The guest-physical map's entry format (NPT or EPT). */
 	const struct gpmap_format *gpm_format;
 	/* Largest leaf level of the map this CPU walks (2 or 3). */
 	unsigned (*gpm_max_level)(void);
 	/* Build the control structures and the guest state over @v->gpm.
 	 * 0 or a negative code. */
-	int (*init)(struct vcpu *v, const struct boot_info *bi);
+	int (*init)(struct vcpu *v, const struct boot_info *bi) VCPU_WUR;
 	/* Write back v->g (dirty fields), enter the guest, and on the next
 	 * #VMEXIT fill v->exit and v->g.  Returns 0, or a negative code if
 	 * the entry itself failed (the core stops the guest). */
-	int (*enter)(struct vcpu *v);
+	int (*enter)(struct vcpu *v) VCPU_WUR;
 	/* Print the guest's registers (fatal stops, the console). */
 	void (*dump)(const struct vcpu *v);
 	/* Inject exception @vector (with @error if @has_error) at the next
@@ -148,7 +155,11 @@ struct vcpu_ops {
 	void (*intercept)(struct vcpu *v, enum vintercept what, bool on);
 	/* A model-specific register that the core does not handle: 0 and
 	 * *@val for a read, 0 for a write, or -ENG_EPERM (the guest gets #GP). */
-	int (*msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+	int (*msr)(struct vcpu *v, uint32_t msr, bool write,
+		   uint64_t *val) VCPU_WUR;
+	/* Hide the backend's own virtualization extension from the CPUID
+	 * answer @r for (@leaf, @subleaf); may be NULL. */
+	void (*cpuid)(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r);
 	/* Guest EFER bits the backend keeps for itself (hidden from the
 	 * guest and forced on at write-back). */
 	uint64_t efer_reserved;

@@ -59,10 +59,10 @@ static int copy_str(char *dst, size_t cap, const char *v, size_t n)
 	size_t i;
 
 	if (n >= cap)
-		return -1;
+		return -ENG_EINVAL;
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] > 0x7e)
-			return -1;
+			return -ENG_EINVAL;
 		dst[i] = v[i];
 	}
 	dst[n] = 0;
@@ -81,7 +81,7 @@ static int parse_uint(const char *v, size_t n, uint32_t *out)
 		i = 2;
 	}
 	if (i == n)
-		return -1;
+		return -ENG_EINVAL;
 	for (; i < n; i++) {
 		char c = v[i];
 		unsigned d;
@@ -93,10 +93,10 @@ static int parse_uint(const char *v, size_t n, uint32_t *out)
 		else if (base == 16 && c >= 'A' && c <= 'F')
 			d = (unsigned)(c - 'A' + 10);
 		else
-			return -1;
+			return -ENG_EINVAL;
 		x = x * base + d;
 		if (x > 0xffffffffull)
-			return -1;
+			return -ENG_EINVAL;
 	}
 	*out = (uint32_t)x;
 	return 0;
@@ -110,7 +110,7 @@ static int parse_bool(const char *v, size_t n, uint8_t *out)
 		 span_eq(v, n, "0"))
 		*out = 0;
 	else
-		return -1;
+		return -ENG_EINVAL;
 	return 0;
 }
 

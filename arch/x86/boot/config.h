@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "base/types.h"
 
 #define CFG_PATH_MAX	256
 #define CFG_CMDLINE_MAX	1024

@@ -138,7 +138,7 @@ static int check_cpu(void)
 
 	if (!be) {
 		Print(L"shroud: %a; nothing is virtualized\n", why);
-		return -1;
+		return -ENG_ENODEV;
 	}
 	Print(L"shroud: backend %a\n", be->name);
 	return 0;

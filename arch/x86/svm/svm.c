@@ -261,6 +261,17 @@ static int svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 	return -ENG_EPERM;
 }
 
+/* SVM is not offered to the guest: CPUID Fn8000_0001 ECX[2] (SVM) clear
+ * and leaf 8000_000A (SVM features) zero (APM Vol. 3, appendix E). */
+static void svm_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r)
+{
+	(void)subleaf;
+	if (leaf == 0x80000001)
+		r->ecx &= ~(1u << 2);
+	else if (leaf == 0x8000000a)
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+}
+
 static const uint8_t op_vmmcall[] = { 0x0f, 0x01, 0xd9 };
 
 const struct vcpu_ops svm_vcpu_ops = {
@@ -275,6 +286,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.flush_tlb = svm_flush_tlb,
 	.intercept = svm_intercept,
 	.msr = svm_msr,
+	.cpuid = svm_cpuid,
 	.efer_reserved = EFER_SVME,
 	.hypercall_insn = op_vmmcall,
 	.hypercall_insn_len = sizeof(op_vmmcall),
