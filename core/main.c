@@ -29,7 +29,7 @@
 __attribute__((used)) const char hv_canary[] =
 	"SHROUD-HV-CANARY:7c1e93a4f05b2d68";
 
-extern char __core_start[], __core_end[];
+extern char __core_start[], __core_end[], host_stack_top[];
 
 #define GPM_MAX_BITS	40u	/* map at most 1 TiB of guest-physical space */
 
@@ -190,6 +190,11 @@ void core_main(struct boot_info *bi)
 		panic("%s: cannot start", ops->name);
 	desc_init();
 	fpu_init();
+	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
+	if (!v->fpu)
+		panic("no frames for the FPU save area");
+	fpu_bind(v->fpu);
+	v->host_stack_top = host_stack_top;
 	build_gpmap(ops, bi);
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);

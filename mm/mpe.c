@@ -150,7 +150,8 @@ static int npf_encrypted(struct mpe *m, struct alist *l, struct partition *p,
 static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
 {
 	gfn_t g = gpa_to_gfn(ev->gpa);
-	const struct part_extent *e = part_map_lookup(&m->map, g);
+	const struct part_extent *e = ev->extent ? ev->extent :
+				      part_map_lookup(&m->map, g);
 	struct partition *p;
 	struct fmeta *f;
 

@@ -84,6 +84,9 @@ struct mpe_event {
 	gpa_t gpa;			/* NPF, CLASSIFY (4 KiB aligned), ANOMALY */
 	uint64_t ctx;			/* NPF, CTX_SWITCH: guest CR3 */
 	bool user;			/* NPF: fault from CPL 3 */
+	/* NPF: the extent holding gpa if the caller looked it up already (it
+	 * must be the map's current one), else NULL: one lookup per fault. */
+	const struct part_extent *extent;
 	const struct mpe_sample *samples;	/* TICK */
 	uint32_t nsamples;
 	uint64_t nframes;		/* CLASSIFY */

@@ -340,11 +340,10 @@ static int divert(struct prot_cpu *c, uint64_t gpa)
  * same RIP over and over is no progress at all: the guest is stopped with
  * a reason, never left spinning silently.
  */
-static int npf_progress(struct prot_cpu *c, uint64_t gpa, uint64_t rip)
+static int npf_progress(struct prot_cpu *c, const struct part_extent *x,
+			uint64_t gpa, uint64_t rip)
 {
-	const struct part_extent *x = part_map_lookup(&prot.mpe.map,
-						      mk_gfn(gpa >> 12));
-	struct partition *mp = x ? part_get(&prot.mpe.parts, x->part_id) : NULL;
+	struct partition *mp = part_get(&prot.mpe.parts, x->part_id);
 
 	if (rip != c->last_npf_rip) {
 		c->last_npf_rip = rip;
@@ -406,7 +405,7 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 		set_outcome(out, PROT_RESUME, NULL);
 		return;
 	}
-	if (npf_progress(c, gpa, pv->rip)) {
+	if (npf_progress(c, x, gpa, pv->rip)) {
 		set_outcome(out, PROT_STOP, "no progress on a protected frame");
 		return;
 	}
@@ -416,6 +415,7 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 	ev.gpa = mk_gpa(gpa);
 	ev.ctx = pv->cr3;
 	ev.user = pv->cpl == 3;
+	ev.extent = x;		/* the one lookup of this fault */
 	c->fault_ctx = pv->cr3 & PART_OWNER_MASK;
 	c->flags.denied_write = c->flags.tampered = false;
 	prot.st.faults++;

@@ -6,21 +6,26 @@
  * arch_fpu_end() restores all of it and then the guest's XCR0.  Without XSAVE, FXSAVE
  * covers x87/SSE.  Intel SDM Vol. 1, 13 "Managing State Using the XSAVE
  * Feature Set"; AMD APM Vol. 2, 11.5.
- * One CPU and no host interrupts.  Brackets nest (a depth count): the
- * protection layer opens one around a whole fault, so the decrypt and the
- * eviction's encrypt inside it share one XSAVE/XRSTOR pair.
+ * The save area and the nesting depth are per CPU (struct fpu_state, one
+ * per vCPU, bound with fpu_bind()); no host interrupts.  Brackets nest (a
+ * depth count): the protection layer opens one around a whole fault, so
+ * the decrypt and the eviction's encrypt inside it share one XSAVE/XRSTOR
+ * pair.
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
 #include "base/log.h"
 #include "base/panic.h"
 
-#define XSAVE_AREA_MAX	8192u
-
-static uint8_t fpu_area[XSAVE_AREA_MAX] __attribute__((aligned(64)));
-static uint64_t host_xcr0, guest_xcr0, bracket_xcr0;
+static uint64_t host_xcr0;	/* the same on every CPU */
 static int have_xsave;
-static unsigned depth;	/* brackets nest: only the outermost saves */
+static struct fpu_state *fpu_cur;	/* this CPU's (one CPU for now) */
+
+void fpu_bind(struct fpu_state *st)
+{
+	ASSERT(!fpu_cur || !fpu_cur->depth);
+	fpu_cur = st;
+}
 
 static inline uint64_t xgetbv0(void)
 {
@@ -48,9 +53,9 @@ void fpu_init(void)
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	d = cpuid_count(0xd, 0);
 	host_xcr0 = ((uint64_t)d.edx << 32 | d.eax) & 0x7;	/* x87 SSE AVX */
-	if (d.ecx > XSAVE_AREA_MAX)
+	if (d.ecx > FPU_AREA_MAX)
 		panic("XSAVE area of %u bytes exceeds %u", d.ecx,
-		      XSAVE_AREA_MAX);
+		      FPU_AREA_MAX);
 	have_xsave = 1;
 	log_info("fpu", "XSAVE bracket, host XCR0 0x%llx, area %u bytes",
 		 (unsigned long long)host_xcr0, d.ecx);
@@ -61,37 +66,41 @@ void fpu_init(void)
  * no host vector state, round keys included, survives into the guest. */
 void arch_fpu_begin(void)
 {
-	ASSERT(depth < 8);
-	if (depth++)
+	struct fpu_state *f = fpu_cur;
+
+	ASSERT(f && f->depth < 8);
+	if (f->depth++)
 		return;
 	if (!have_xsave) {
-		__asm__ volatile("fxsave64 %0" : "=m"(fpu_area));
+		__asm__ volatile("fxsave64 %0" : "=m"(f->area));
 		return;
 	}
-	guest_xcr0 = xgetbv0();
-	bracket_xcr0 = guest_xcr0 | host_xcr0;	/* only ever adds bits */
-	if (bracket_xcr0 != guest_xcr0)
-		xsetbv0(bracket_xcr0);
+	f->guest_xcr0 = xgetbv0();
+	f->bracket_xcr0 = f->guest_xcr0 | host_xcr0;	/* only ever adds bits */
+	if (f->bracket_xcr0 != f->guest_xcr0)
+		xsetbv0(f->bracket_xcr0);
 	__asm__ volatile("xsave64 %0"
-			 : "=m"(fpu_area)
-			 : "a"((uint32_t)bracket_xcr0),
-			   "d"((uint32_t)(bracket_xcr0 >> 32))
+			 : "=m"(f->area)
+			 : "a"((uint32_t)f->bracket_xcr0),
+			   "d"((uint32_t)(f->bracket_xcr0 >> 32))
 			 : "memory");
 }
 
 void arch_fpu_end(void)
 {
-	ASSERT(depth > 0);
-	if (--depth)
+	struct fpu_state *f = fpu_cur;
+
+	ASSERT(f && f->depth > 0);
+	if (--f->depth)
 		return;
 	if (!have_xsave) {
-		__asm__ volatile("fxrstor64 %0" ::"m"(fpu_area));
+		__asm__ volatile("fxrstor64 %0" ::"m"(f->area));
 	} else {
-		__asm__ volatile("xrstor64 %0" ::"m"(fpu_area),
-				 "a"((uint32_t)bracket_xcr0),
-				 "d"((uint32_t)(bracket_xcr0 >> 32))
+		__asm__ volatile("xrstor64 %0" ::"m"(f->area),
+				 "a"((uint32_t)f->bracket_xcr0),
+				 "d"((uint32_t)(f->bracket_xcr0 >> 32))
 				 : "memory");
-		if (bracket_xcr0 != guest_xcr0)
-			xsetbv0(guest_xcr0);
+		if (f->bracket_xcr0 != f->guest_xcr0)
+			xsetbv0(f->guest_xcr0);
 	}
 }

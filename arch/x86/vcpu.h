@@ -29,6 +29,7 @@
 #include "arch/x86/boot/bootinfo.h"
 #include "base/types.h"
 
+struct fpu_state;
 struct gpmap;
 struct prot_cpu;
 
@@ -111,6 +112,7 @@ struct vcpu {
 	void *arch;			/* backend state (VMCB/VMCS, ...) */
 	struct gpmap *gpm;		/* this vCPU's guest-physical map */
 	struct prot_cpu *prot;		/* protection layer, per CPU */
+	struct fpu_state *fpu;		/* XSAVE area of the host bracket */
 	void *host_stack_top;
 	uint32_t id;
 	uint32_t decode_warn_budget;
