@@ -3,8 +3,8 @@
  * guest/tools/protect-demo.c - protects a multi-page secret and computes
  * on it while protected (issue items 9-12).
  *
- *   protect-demo [--pages N] [--seed S] [--once | --busy] [--integrity]
- *                [--sens confidential|secret] [--no-protect]
+ *   protect-demo [--pages N] [--seed S] [--once | --busy | --query]
+ *                [--integrity] [--sens confidential|secret] [--no-protect]
  *
  * The secret is generated at run time straight into memory from
  * shroud_alloc, never into any other buffer: N pages of 64-byte records,
@@ -21,6 +21,14 @@
  * --busy recomputes in a loop (dumps taken while the owner computes);
  * --once exits after the first result.  --no-protect (or SHROUD_DISABLE=1)
  * is the control run: same memory, no PROTECT.
+ * --query checks QUERY's clear-frame count (RSI) from the owner itself:
+ * it touches every page and at once QUERYs its partition, then sleeps
+ * 200 ms (the CPU switches away or idles: the hypervisor re-encrypts the
+ * owner's working set) and QUERYs again without touching the buffer:
+ *   demo: query-busy clear=K tries=T
+ *   demo: query-idle clear=K
+ * (K > 0 expected while busy, 0 after the sleep; up to 5 tries of touch +
+ * QUERY, in case a preemption fell between the two), then frees and exits.
  * Exit status: 0, 1 on a failure (message on stderr), 2 usage.
  */
 #define _GNU_SOURCE
@@ -29,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "marker.h"
@@ -103,16 +112,61 @@ static struct evcount count_events(int id)
 static void usage(void)
 {
 	fprintf(stderr, "usage: protect-demo [--pages N] [--seed S] [--once|"
-		"--busy] [--integrity] [--sens confidential|secret] "
+		"--busy|--query] [--integrity] [--sens confidential|secret] "
 		"[--no-protect]\n");
 	exit(2);
+}
+
+/* QUERY of partition id: its clear-frame count, or -1 (message printed). */
+static long long clear_frames(int id)
+{
+	struct shroud_part part;
+
+	if (shroud_query(id, &part) < 0) {
+		fprintf(stderr, "protect-demo: shroud_query(%d): %s\n", id,
+			shroud_strerror(errno));
+		return -1;
+	}
+	return (long long)part.clear_frames;
+}
+
+/* --query: see the header comment.  0, or 1 on a failure. */
+static int query_check(volatile const char *p, size_t len, int id)
+{
+	struct timespec nap = { 0, 200 * 1000 * 1000 };
+	long long busy = 0, idle;
+	int tries = 0;
+	size_t off;
+
+	if (id <= 0) {
+		fprintf(stderr, "protect-demo: --query needs a protected "
+			"buffer (id=%d)\n", id);
+		return 1;
+	}
+	while (busy == 0 && tries < 5) {
+		tries++;
+		for (off = 0; off < len; off += 4096)
+			(void)p[off];		/* volatile: each frame faults in */
+		busy = clear_frames(id);
+	}
+	if (busy < 0)
+		return 1;
+	printf("demo: query-busy clear=%lld tries=%d\n", busy, tries);
+	/* Sleep: the owner leaves the CPU; nothing touches p after this. */
+	while (nanosleep(&nap, &nap) < 0 && errno == EINTR)
+		;
+	idle = clear_frames(id);
+	if (idle < 0)
+		return 1;
+	printf("demo: query-idle clear=%lld\n", idle);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	unsigned pages = 16, seed = 0, sens = SHROUD_SENS_SECRET;
 	unsigned flags = SHROUD_POLICY_OWNER | SHROUD_ALLOC_FALLBACK;
-	int once = 0, busy = 0, i, id;
+	int once = 0, busy = 0, query = 0, rc = 0, i, id;
 	size_t len, chars, lines;
 	char hex[65];
 	char *p;
@@ -126,6 +180,8 @@ int main(int argc, char **argv)
 			once = 1;
 		else if (!strcmp(argv[i], "--busy"))
 			busy = 1;
+		else if (!strcmp(argv[i], "--query"))
+			query = once = 1;
 		else if (!strcmp(argv[i], "--integrity"))
 			flags |= SHROUD_PF_INTEGRITY;
 		else if (!strcmp(argv[i], "--sens") && i + 1 < argc)
@@ -158,6 +214,8 @@ int main(int argc, char **argv)
 	compute(p, len, (struct sha256 *)(p + len), &chars, &lines, hex);
 	printf("demo: chars=%zu lines=%zu sha256=%s\n", chars, lines, hex);
 	printf("demo: ok\n");
+	if (query)
+		rc = query_check(p, len, id);
 	while (!once && !got_term) {
 		if (busy) {
 			compute(p, len, (struct sha256 *)(p + len), &chars,
@@ -189,5 +247,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("demo: freed\n");
-	return 0;
+	return rc;
 }

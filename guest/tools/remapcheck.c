@@ -7,7 +7,8 @@
  *   remapcheck [--dontfork]
  *
  * Protects 4 ordinary anonymous pages with the raw PROTECT call (no
- * MADV_DONTFORK), forks a child that only sleeps, and writes page 0: the
+ * MADV_DONTFORK), forks a child that only waits to be killed (so the page
+ * stays shared however late the parent runs), and writes page 0: the
  * copy-on-write fault gives the parent a new frame, so its GVA now maps
  * another GPA than the protected one.  STATS (which checks the owner's
  * mappings) and EVENTS must then show one REMAP.  --dontfork first applies
@@ -57,13 +58,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	child = fork();
+	if (child < 0) {
+		perror("remapcheck: fork");
+		return 1;
+	}
 	if (child == 0) {
-		sleep(2);
-		_exit(0);
+		for (;;)		/* until the parent's SIGKILL */
+			pause();
 	}
 	p[0] = 'A';			/* copy-on-write unless DONTFORK */
-	if (shroud_stats(&s1) < 0)
+	if (shroud_stats(&s1) < 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
 		return 1;
+	}
 	n = shroud_events(ev, 64, SHROUD_EVF_CLEAR);
 	for (i = 0; i < n; i++)
 		if (ev[i].type == SHROUD_EV_REMAP && (int)ev[i].part_id == id)

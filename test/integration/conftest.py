@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sys
+import time
 
 import pytest
 
@@ -31,6 +32,23 @@ HV_CPU_RE = r"cpu: [^\r\n]+"
 HV_MEM_RE = (r"mem: reserved \[(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\) "
              r"(\d+) MiB")
 CANARY = "SHROUD-HV-CANARY"
+
+
+def wait_for(predicate, timeout, what, interval=0.2, detail=None):
+    """Poll predicate() until it returns something true; return that.
+    Fails the test after timeout seconds with a message naming what was
+    waited for (and detail(), or the last value, for the state seen).
+    The interval only paces the polling: every wait ends on its state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = predicate()
+        if got:
+            return got
+        if time.monotonic() >= deadline:
+            seen = detail() if detail is not None else got
+            pytest.fail("timed out after %ss waiting for %s; last seen:\n%s"
+                        % (timeout, what, seen))
+        time.sleep(interval)
 
 
 def abi_header_version():

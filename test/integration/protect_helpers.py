@@ -14,11 +14,10 @@ prefix alone.
 import hashlib
 import os
 import re
-import time
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, log_dir, qemu  # noqa: F401
+from conftest import BOOT_TIMEOUT, log_dir, qemu, wait_for  # noqa: F401
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -82,31 +81,114 @@ def shell(boot, cmd, timeout=180, ok=True):
     return rc, out
 
 
+def proc_states(boot, pids):
+    """{pid: 'S (sleeping)' ... from /proc/PID/status, or 'gone'} in one
+    guest command; a zombie ('Z (zombie)') has exited but is not reaped."""
+    _, out = shell(boot, "for p in %s; do s=$(grep '^State:' /proc/$p/status "
+                   "2>/dev/null | cut -f2); echo \"P$p=${s:-gone}\"; done"
+                   % " ".join(str(p) for p in pids), ok=False)
+    return {int(m.group(1)): m.group(2).strip()
+            for m in re.finditer(r"^P(\d+)=(.*)$", out, re.M)}
+
+
+def _exited(state):
+    return state == "gone" or state.startswith("Z")
+
+
+def wait_sleeping(boot, pids, timeout=120):
+    """Wait until every pid ({name: pid} or a list) is asleep, 'State: S
+    (sleeping)' in /proc/PID/status (pause(), nanosleep, ...)."""
+    names = pids if isinstance(pids, dict) else {str(p): p for p in pids}
+    seen = {}
+
+    def asleep():
+        seen.update(proc_states(boot, names.values()))
+        return all(seen.get(p, "").startswith("S") for p in names.values())
+    wait_for(asleep, timeout, "%s to be asleep (State: S in /proc/PID/status)"
+             % ", ".join("%s (pid %d)" % kv for kv in names.items()),
+             detail=lambda: seen)
+
+
+def wait_exited(boot, pid, timeout, what):
+    """Wait until pid has exited (no /proc/PID, or a zombie: its memory is
+    released either way)."""
+    seen = {}
+
+    def gone():
+        seen.update(proc_states(boot, [pid]))
+        return _exited(seen.get(pid, "gone"))
+    wait_for(gone, timeout, "%s (pid %d) to exit" % (what, pid),
+             detail=lambda: seen)
+
+
 def start_bg(boot, name, cmd, ready, timeout=180):
     """Start cmd in the background in the guest, output in /tmp/NAME.out;
-    wait until a line matches the regex ready; return (pid, output)."""
+    wait until a line matches the regex ready; return (pid, output).
+    Fails at once if the program reports a failure or exits first."""
     shell(boot, "rm -f /tmp/%s.out; %s > /tmp/%s.out 2>&1 & echo $! > "
           "/tmp/%s.pid" % (name, cmd, name, name))
-    deadline = time.monotonic() + timeout
-    while True:
-        _, out = shell(boot, "cat /tmp/%s.out; echo PID=$(cat /tmp/%s.pid)"
+    last = {"out": ""}
+
+    def is_ready():
+        # The state first: a program seen dead has written all its output.
+        _, out = shell(boot, "p=$(cat /tmp/%s.pid); s=$(grep '^State:' "
+                       "/proc/$p/status 2>/dev/null | cut -f2); cat /tmp/%s.out;"
+                       " echo PID=$p; echo \"STATE=${s:-gone}\""
                        % (name, name), ok=False)
+        last["out"] = out
         if re.search(ready, out, re.M):
-            return int(re.search(r"PID=(\d+)", out).group(1)), out
-        if "PID=" in out and time.monotonic() > deadline:
-            pytest.fail("%s not ready within %ss:\n%s" % (name, timeout, out))
+            return out
         if re.search(r"usage:|: allocation|failed", out):
             pytest.fail("%s failed:\n%s" % (name, out))
-        time.sleep(2)
+        st = re.search(r"^STATE=(.*)$", out, re.M)
+        if "PID=" in out and st and _exited(st.group(1)):
+            pytest.fail("%s exited before printing %r:\n%s"
+                        % (name, ready, out))
+        return None
+    out = wait_for(is_ready, timeout, "%s (%s) to print a line matching %r "
+                   "in /tmp/%s.out" % (name, cmd, ready, name),
+                   detail=lambda: last["out"])
+    return int(re.search(r"PID=(\d+)", out).group(1)), out
 
 
 def bg_output(boot, name):
     return shell(boot, "cat /tmp/%s.out" % name, ok=False)[1]
 
 
-def stop_bg(boot, name):
-    shell(boot, "kill $(cat /tmp/%s.pid) 2>/dev/null; sleep 1; true" % name,
-          ok=False)
+def stop_bg(boot, name, timeout=120):
+    """SIGTERM the background program NAME and wait until it has exited."""
+    _, out = shell(boot, "p=$(cat /tmp/%s.pid); kill $p 2>/dev/null; "
+                   "echo PID=$p" % name, ok=False)
+    m = re.search(r"PID=(\d+)", out)
+    assert m, "no pid file for %s:\n%s" % (name, out)
+    wait_exited(boot, int(m.group(1)), timeout, "%s after SIGTERM" % name)
+
+
+RECHECK_RE = re.compile(r"^demo: recheck[^\n]*\n", re.M)
+
+
+def recheck(boot, name, pid, timeout=180):
+    """SIGUSR1 to the background protect-demo NAME; wait for the complete
+    'demo: recheck ...' line it prints for it; return (its whole output,
+    that line)."""
+    before = len(RECHECK_RE.findall(bg_output(boot, name)))
+    shell(boot, "kill -USR1 %d" % pid)
+    last = {"out": ""}
+
+    def printed():
+        out = last["out"] = bg_output(boot, name)
+        lines = RECHECK_RE.findall(out)
+        return (out, lines[-1].strip()) if len(lines) > before else None
+    return wait_for(printed, timeout, "protect-demo %s (pid %d) to print "
+                    "recheck line %d ('demo: recheck ...') after SIGUSR1"
+                    % (name, pid, before + 1), detail=lambda: last["out"])
+
+
+def cpu_ticks(boot, pid):
+    """utime + stime of pid (clock ticks) from /proc/PID/stat."""
+    _, out = shell(boot, "cat /proc/%d/stat" % pid)
+    fields = out.rsplit(")", 1)[1].split()     # fields 3.. (state first)
+    return int(fields[11]) + int(fields[12])
 
 
 def memscan(boot, pid, extra=""):

@@ -16,6 +16,9 @@ nothing but what these tests put there), tests in file order:
     test_tamper_blocked_or_detected       item 12: XTS and GCM partitions
     test_malformed_hypercalls             item 13: hcfuzz; hv survives,
                                           owner's data intact
+    test_query_clear_frames_busy_then_idle   issue 7 item 8: QUERY's clear
+                                          frame count (RSI) > 0 while the
+                                          owner computes, 0 once it slept
     test_shroud_malloc_programs           item 7: GNU ls, sort, dash,
                                           mt_test under the preload
     test_inguest_benchmark                item 15: pbench --quick runs
@@ -24,19 +27,26 @@ nothing but what these tests put there), tests in file order:
                                           off: memscan finds the markers
     test_control_dump_finds_secret        ... and so does the RAM dump
     test_control_tamper_changes_data      ... and tamper alters the data
+Nothing here waits a fixed time: every wait polls for its line or process
+state (protect_helpers: start_bg, recheck, wait_sleeping, wait_exited),
+bounded, and names what it waited for when it times out.
 """
 import re
-import time
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, reserved_range, shell_boot  # noqa: F401
+from conftest import (BOOT_TIMEOUT, reserved_range, shell_boot,  # noqa: F401
+                      wait_for)
 from protect_helpers import (ESP, KEY, PRELOAD, SEALED, WS_DEFAULT,
-                             bg_output, demo_expect, dump_ram, figures,
-                             guest_has_programs, marker_hits, memscan,
-                             prompt_expect, shell, start_bg, stop_bg)
+                             bg_output, cpu_ticks, demo_expect, dump_ram,
+                             figures, guest_has_programs, marker_hits,
+                             memscan, prompt_expect, recheck, shell,
+                             start_bg, stop_bg, wait_exited, wait_sleeping)
 
 DEMO_PAGES, DEMO_SEED = 16, 1000
+QUERY_PAGES = 16
+# CPU time the busy owner gets between two dumps (USER_HZ = 100: 0.2 s).
+BUSY_TICKS = 20
 PG_CMD = "prompt-guard --key-file %s %s" % (KEY, SEALED)
 PGD_CMD = "%s SHROUD_MALLOC_VERBOSE=1 prompt-guard-dyn --malloc " \
           "--key-file %s %s" % (PRELOAD, KEY, SEALED)
@@ -120,10 +130,19 @@ def test_root_scan_finds_nothing(pb, demo, prompts):
 
 
 def test_dump_while_sleeping_finds_nothing(pb, demo, prompts):
-    shell(pb, "sleep 2")        # all three are asleep in pause()
+    # All three are asleep in pause(): the CPU has left them (the shell
+    # that looked ran since), so the hypervisor re-encrypted their frames.
+    wait_sleeping(pb, {"demo": demo[0], "pg": prompts["pg"][0],
+                       "pgd": prompts["pgd"][0]})
     data = dump_ram(pb, "sleeping")
     n, frames, msg = _dump_report(pb, data, "dump while the owners sleep")
     assert n == 0, msg
+
+
+def _ran(pb, pid, ticks):
+    """pid's CPU time in clock ticks if it has reached ticks, else None."""
+    t = cpu_ticks(pb, pid)
+    return t if t >= ticks else None
 
 
 def test_dump_while_computing_bounded(pb):
@@ -132,8 +151,14 @@ def test_dump_while_computing_bounded(pb):
     assert "protected=yes" in out, out
     try:
         worst = 0
+        ticks = cpu_ticks(pb, pid)
         for i in range(3):
-            time.sleep(1)
+            # The owner has computed a while (CPU time, not wall time)
+            # since the start or the previous dump.
+            ticks = wait_for(lambda: _ran(pb, pid, ticks + BUSY_TICKS), 120,
+                             "the busy owner (pid %d) to reach %d clock ticks "
+                             "of CPU time (/proc/PID/stat utime+stime) "
+                             "before dump %d" % (pid, ticks + BUSY_TICKS, i))
             data = dump_ram(pb, "busy%d" % i)
             n, frames, msg = _dump_report(pb, data, "dump %d while the "
                                           "owner computes" % i)
@@ -150,10 +175,9 @@ def _tamper_and_recheck(pb, name, pid, addr):
                      ok=False)
     assert rc == 0 and "tamper: pid=" in tout, tout
     before = bg_output(pb, name).count("demo: recheck")
-    shell(pb, "kill -USR1 %d; sleep 2" % pid)
-    out = bg_output(pb, name)
+    out, last = recheck(pb, name, pid)
     assert out.count("demo: recheck") > before, out
-    return tout, out.strip().splitlines()[-1]
+    return tout, last
 
 
 @pytest.mark.parametrize("integrity", [False, True], ids=["xts", "gcm"])
@@ -185,9 +209,33 @@ def test_malformed_hypercalls(pb, demo):
     assert rc == 0 and "canary=intact" in out and "unknown=0" in out, out
     assert "Shroud hypervisor" in _status(pb)      # the hypervisor lives
     pid = demo[0]
-    shell(pb, "kill -USR1 %d; sleep 2" % pid)
-    last = bg_output(pb, "demo").strip().splitlines()[-1]
+    _, last = recheck(pb, "demo", pid)      # waits for the recheck line
     assert "sha256=" + demo_expect(DEMO_PAGES, DEMO_SEED)["sha256"] in last, last
+
+
+def test_query_clear_frames_busy_then_idle(pb):
+    """Issue 7 item 8: QUERY's fourth result (RSI, shroud_part.clear_frames)
+    reaches the owner.  protect-demo --query touches its pages and QUERYs
+    its own partition (frames in clear > 0, at most the working set), then
+    sleeps 200 ms (the CPU leaves it: the hypervisor re-encrypts) and
+    QUERYs again without touching the buffer (0 in clear).  Before the
+    fix (16e4488) the exit handler copied back RAX..RDX only, so RSI kept
+    the guest's input 0 and the busy figure read 0."""
+    rc, out = shell(pb, "protect-demo --query --pages %d --seed 6000"
+                    % QUERY_PAGES, ok=False)
+    print(out)
+    assert rc == 0 and "protected=yes" in out and "demo: freed" in out, out
+    busy = re.search(r"^demo: query-busy clear=(\d+) tries=(\d+)$", out, re.M)
+    idle = re.search(r"^demo: query-idle clear=(\d+)$", out, re.M)
+    assert busy and idle, out
+    assert 0 < int(busy.group(1)) <= min(WS_DEFAULT, QUERY_PAGES + 1), (
+        "QUERY reported %s frames in clear while the owner computes "
+        "(expected 1..%d): RSI does not reach the guest?\n%s"
+        % (busy.group(1), min(WS_DEFAULT, QUERY_PAGES + 1), out))
+    assert int(idle.group(1)) == 0, (
+        "QUERY reported %s frames in clear after the owner slept (the "
+        "hypervisor re-encrypts on the switch away):\n%s"
+        % (idle.group(1), out))
 
 
 def test_shroud_malloc_programs(pb):
@@ -250,7 +298,8 @@ def test_killed_owner_frames_return_to_the_guest(pb):
     pid, _ = start_bg(pb, "orphan", "protect-demo --pages 256 --seed 77",
                       r"^demo: ok")
     assert _stats(pb)["partitions"] == before["partitions"] + 1
-    shell(pb, "kill -9 %d; sleep 1" % pid)
+    shell(pb, "kill -9 %d" % pid)
+    wait_exited(pb, pid, 120, "protect-demo orphan after SIGKILL")
     # Fill most of the guest's free RAM so the freed frames are reused.
     rc, out = shell(pb, "dd if=/dev/zero of=/dev/shm/fill bs=1M count=300 "
                     "2>&1; seq 1 50000 | sort -n | tail -1; rm -f "
