@@ -34,7 +34,8 @@ static struct gpt_walk guest_walker(const struct vcpu *v)
 static struct prot_view prot_view_of(const struct vcpu *v)
 {
 	struct prot_view pv = { v->prot, v->g.cr0, v->g.cr3, v->g.cr4,
-				v->g.efer, v->g.rip, v->g.cpl };
+				v->g.efer, v->g.rip, v->exits_total,
+				v->g.cpl };
 
 	return pv;
 }

@@ -82,6 +82,7 @@ struct prot_cpu {
 	uint64_t diverted_gpa;		/* GPA mapped to the sink now, 0 if none */
 	uint64_t fault_ctx;		/* CR3 of the context being handled */
 	uint64_t last_npf_rip, npf_gpa[2];	/* last two GPAs at that RIP */
+	uint64_t last_npf_seq;		/* exit_seq of the last NPF */
 	uint32_t npf_repeat;
 	struct prot_run_flags flags;
 };

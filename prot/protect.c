@@ -337,22 +337,34 @@ static int divert(struct prot_cpu *c, uint64_t gpa)
  * of one frame (ISOLATED tier) they would evict each other forever.  Faults
  * at one RIP that come back to the GPA of two faults ago are such a
  * ping-pong: the partition's W grows by one frame.  The same GPA at the
- * same RIP over and over is no progress at all: the guest is stopped with
- * a reason, never left spinning silently.
+ * same RIP in back-to-back nested page faults, with no other exit between
+ * them, is no progress at all (an access the policy will never allow, such
+ * as an instruction fetch from protected data): -ENG_EAGAIN, and the
+ * caller makes the guest take a #GP rather than spin.  Any other exit in
+ * between (a CR3 write, a hypercall) shows the guest ran: the count starts
+ * again, so a process that writes an owner's page again and again (each
+ * write diverted) is never mistaken for a stuck one.
  */
+#define NPF_REPEAT_MAX	16u
+
 static int npf_progress(struct prot_cpu *c, const struct part_extent *x,
-			uint64_t gpa, uint64_t rip)
+			const struct prot_view *pv, uint64_t gpa)
 {
 	struct partition *mp = part_get(&prot.mpe.parts, x->part_id);
+	bool fresh = pv->rip != c->last_npf_rip ||
+		     pv->exit_seq != c->last_npf_seq + 1;
 
-	if (rip != c->last_npf_rip) {
-		c->last_npf_rip = rip;
+	c->last_npf_seq = pv->exit_seq;
+	if (fresh) {
+		c->last_npf_rip = pv->rip;
 		c->npf_gpa[0] = c->npf_gpa[1] = ~0ull;
 		c->npf_repeat = 0;
 	}
 	if (gpa == c->npf_gpa[0]) {
-		if (++c->npf_repeat > 16)
+		if (++c->npf_repeat > NPF_REPEAT_MAX) {
+			c->npf_repeat = 0;
 			return -ENG_EAGAIN;
+		}
 	} else if (gpa == c->npf_gpa[1] && mp && mp->ws.limit < mp->ws.cap) {
 		uint64_t none[PROT_WS_CAP];
 
@@ -405,8 +417,18 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 		set_outcome(out, PROT_RESUME, NULL);
 		return;
 	}
-	if (npf_progress(c, x, gpa, pv->rip)) {
-		set_outcome(out, PROT_STOP, "no progress on a protected frame");
+	if (npf_progress(c, x, pv, gpa)) {
+		static uint32_t budget = 16;	/* guest-triggered */
+
+		prot.st.denials++;
+		prot_event(SHROUD_EV_DENIED, x->part_id,
+			   gva_of(&prot.part[x->part_id], gpa >> 12), pv->rip);
+		if (log_ratelimit(&budget))
+			log_warn("prot", "no progress at rip 0x%llx on gpa 0x%llx "
+				 "(cpl %u): #GP to the guest",
+				 (unsigned long long)pv->rip,
+				 (unsigned long long)gpa, pv->cpl);
+		set_outcome(out, PROT_INJECT_GP, "no progress on a protected frame");
 		return;
 	}
 	ev.type = MPE_EV_NPF;
@@ -421,12 +443,11 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 	prot.st.faults++;
 	rc = prot_run(c, &ev);
 	if (rc == -ENG_EBADMSG || c->flags.tampered) {
-		/* The owner must not compute on altered data. */
-		if (pv->cpl == 3)
-			set_outcome(out, PROT_INJECT_GP, "integrity failure");
-		else
-			set_outcome(out, PROT_STOP, "protected frame failed its "
-				    "integrity check under the guest kernel");
+		/* Nobody computes on altered data.  At CPL 3 the process gets
+		 * SIGSEGV; in the kernel a user-access copy turns the #GP into
+		 * -EFAULT (its exception fixup), anything else is an oops of
+		 * that task: the VM goes on either way. */
+		set_outcome(out, PROT_INJECT_GP, "integrity failure");
 		return;
 	}
 	if (!rc && c->flags.denied_write)

@@ -37,6 +37,8 @@ struct prot_view {
 	struct prot_cpu *cpu;		/* this CPU's part (prot_cpu_init) */
 	uint64_t cr0, cr3, cr4, efer;	/* the guest's paging registers */
 	uint64_t rip;			/* guest RIP of the exit */
+	uint64_t exit_seq;		/* this CPU's exit count: gaps mean the
+					 * guest ran other exits in between */
 	unsigned cpl;			/* guest privilege level, 0..3 */
 };
 
@@ -73,8 +75,10 @@ struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm);
  * @access (VACC_R/W/X of arch/x86/vcpu.h, as 0x1/0x2/0x4).  Sets @out:
  * RESUME if it concerned protected memory (or a released frame) and was
  * handled, NOT_MINE if @gpa is not protected memory, INJECT_GP if the
- * owner would compute on altered data at CPL 3, STOP with a reason
- * otherwise.
+ * access would compute on altered data (a GCM tag failure) or cannot make
+ * progress (the same access faulting over and over, e.g. an instruction
+ * fetch from protected data): the guest, never the VM, pays for its own
+ * mistakes.  STOP only for an internal failure of the engines.
  */
 void prot_npf(const struct prot_view *pv, gpa_t gpa, unsigned access,
 	      struct prot_outcome *out);
