@@ -313,6 +313,7 @@ int64_t prot_hc_query(const struct prot_view *pv, struct hc_regs *r)
 	const struct partition *mp;
 	int64_t err = id_call(r, &p);
 	uint16_t id;
+	bool mine;
 
 	if (err)
 		return err;
@@ -321,13 +322,16 @@ int64_t prot_hc_query(const struct prot_view *pv, struct hc_regs *r)
 	mp = prot_mpe_part(id);
 	if (!mp)	/* every page was given up just now */
 		return -SHROUD_ENOENT;
-	r->rbx = p->gva;
+	mine = mp->owner == caller_owner(pv);
+	/* Only the owner learns where its range is and how many of its
+	 * frames are clear (that count follows its access pattern); anyone
+	 * else gets a summary without addresses. */
+	r->rbx = mine ? p->gva : 0;
 	r->rcx = p->len;
 	r->rdx = mp->sens | ((uint64_t)mp->access << 8) |
-		 ((uint64_t)mp->tier << 16) |
-		 ((uint64_t)(mp->owner == caller_owner(pv)) << 24) |
+		 ((uint64_t)mp->tier << 16) | ((uint64_t)mine << 24) |
 		 ((uint64_t)(mp->cipher == PART_CIPHER_GCM) << 25);
-	r->rsi = mp->ws.n;
+	r->rsi = mine ? mp->ws.n : 0;
 	return 0;
 }
 

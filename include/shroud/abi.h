@@ -126,13 +126,17 @@
 #define SHROUD_HC_UNPROTECT	2u
 
 /*
- * SHROUD_HC_QUERY - describe one partition (any caller: metadata only).
+ * SHROUD_HC_QUERY - describe one partition.
  *   IN   RBX = partition id
- *   OUT  RAX = 0 or -SHROUD_ENOENT
- *   OUT  RBX = GVA of the range, RCX = length in bytes,
+ *   OUT  RAX = 0, -SHROUD_ENOENT, or -SHROUD_EINVAL (RCX, RDX, RSI not 0)
+ *   OUT  RBX = GVA of the range (0 unless the caller is the owner),
+ *        RCX = length in bytes,
  *   OUT  RDX = sensitivity | policy << 8 | tier << 16 | (owner == caller) << 24
  *              | integrity << 25   (tier: SHROUD_TIER_*)
- *   OUT  RSI = frames currently in clear
+ *   OUT  RSI = frames currently in clear (0 unless the caller is the owner:
+ *        the count follows the owner's access pattern)
+ * Any caller may ask; only the owner (its page-table root) gets the
+ * address and the clear-frame count.
  */
 #define SHROUD_HC_QUERY		3u
 #define SHROUD_TIER_CLEAR	0u

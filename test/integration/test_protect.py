@@ -19,6 +19,8 @@ nothing but what these tests put there), tests in file order:
     test_query_clear_frames_busy_then_idle   issue 7 item 8: QUERY's clear
                                           frame count (RSI) > 0 while the
                                           owner computes, 0 once it slept
+    test_query_by_others_gets_no_addresses   issue 8 item 10: a non-owner's
+                                          QUERY gets no GVA, no clear count
     test_shroud_malloc_programs           item 7: GNU ls, sort, dash,
                                           mt_test under the preload
     test_inguest_benchmark                item 15: pbench --quick runs
@@ -236,6 +238,34 @@ def test_query_clear_frames_busy_then_idle(pb):
         "QUERY reported %s frames in clear after the owner slept (the "
         "hypervisor re-encrypts on the switch away):\n%s"
         % (idle.group(1), out))
+
+
+def test_query_by_others_gets_no_addresses(pb, demo):
+    """Issue 8 item 10: QUERY answers any caller, but only the owner learns
+    where its range is and how many of its frames are clear (that count
+    follows the owner's access pattern).  shroudctl (another process) lists
+    the demo's partition: the length and class are there, the GVA and the
+    clear-frame count are 0.  The control is the owner's own view: the
+    demo printed its address, and test_query_clear_frames_busy_then_idle
+    shows the owner gets its clear-frame count.  Before the fix the list
+    showed the demo's GVA."""
+    _, out = demo
+    m = re.search(r"^demo: pid=(\d+) addr=0x([0-9a-f]+) len=(\d+) id=(\d+) "
+                  r"protected=yes", out, re.M)
+    assert m, out
+    addr, length, part_id = int(m.group(2), 16), int(m.group(3)), int(m.group(4))
+    assert addr != 0
+    rc, js = shell(pb, "shroudctl --json list")
+    print(js)
+    entry = re.search(r'\{"id": %d, "gva": "0x([0-9a-f]+)", "len": (\d+),'
+                      r'[^}]*"clear_frames": (\d+)\}' % part_id, js)
+    assert entry, "partition %d missing from shroudctl list:\n%s" % (part_id, js)
+    # libshroud protects one header page in front of the buffer
+    assert length <= int(entry.group(2)) <= length + 4096, js
+    assert int(entry.group(1), 16) == 0, (
+        "another process learned the owner's GVA 0x%s (owner: 0x%x)"
+        % (entry.group(1), addr))
+    assert int(entry.group(3)) == 0, js
 
 
 def test_shroud_malloc_programs(pb):
