@@ -13,7 +13,10 @@
  *                   bit 1     key generation = low bit of the key epoch the
  *                             ciphertext uses (one rotation in flight at a
  *                             time, so one bit tells old from current)
- *                   bits 2-7  last access epoch, modulo 64 (policy ticks)
+ *                   bits 2-6  last access epoch, modulo 32 (policy ticks)
+ *                   bit 7     isolated: an anomaly (instruction fetch from
+ *                             data, or a reported one) was seen; the frame
+ *                             is never mapped executable again
  *                   bits 8-31 GCM counter (24 bits): bumped before every
  *                             encryption; at 2^24-1 the partition's key must
  *                             rotate (-ENG_ERANGE), since (key, gfn, counter)
@@ -40,7 +43,8 @@ _Static_assert(sizeof(struct fmeta) * 1000 <= 5 * 4096, "over 0.5%");
 #define FMETA_ENC	0x1u
 #define FMETA_GEN	0x2u
 #define FMETA_LA_SHIFT	2u
-#define FMETA_LA_MASK	0xfcu
+#define FMETA_LA_MASK	0x7cu
+#define FMETA_ISOL	0x80u
 #define FMETA_CTR_SHIFT	8u
 
 struct fmeta_table {
@@ -77,6 +81,16 @@ static inline uint32_t fmeta_ctr(const struct fmeta *f)
 {
 	return f->word >> FMETA_CTR_SHIFT;
 }
+static inline bool fmeta_isolated(const struct fmeta *f)
+{
+	return f && (f->word & FMETA_ISOL);
+}
+
+static inline void fmeta_set_isolated(struct fmeta *f)
+{
+	f->word |= FMETA_ISOL;
+}
+
 static inline uint32_t fmeta_last_access(const struct fmeta *f)
 {
 	return (f->word & FMETA_LA_MASK) >> FMETA_LA_SHIFT;

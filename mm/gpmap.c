@@ -27,6 +27,7 @@ int gpmap_build(struct gpmap *m, const struct gpmap_format *fmt, uint64_t top,
 	m->scratch = mk_hpa(0);
 	m->flush = 0;
 	m->flush_ctx = 0;
+	m->hidden_base = m->hidden_size = 0;
 	m->pgt.table_flags = fmt->table_flags;
 	m->pgt.present_mask = fmt->present_mask;
 	m->pgt.max_leaf_level = max_level;
@@ -63,7 +64,8 @@ int gpmap_hide(struct gpmap *m, gpa_t base, uint64_t size)
 	unsigned i;
 	int rc;
 
-	if ((base.v | size) & (SIZE_2M - 1))
+	if (((base.v | size) & (SIZE_2M - 1)) || !size || m->hidden_size ||
+	    base.v >= m->top || size > m->top - base.v)
 		return -ENG_EINVAL;
 	if (!m->scratch.v) {
 		m->scratch = mk_hpa(m->pgt.alloc_table(m->pgt.ctx));
@@ -83,8 +85,18 @@ int gpmap_hide(struct gpmap *m, gpa_t base, uint64_t size)
 		if (rc)
 			return rc;
 	}
+	m->hidden_base = base.v;
+	m->hidden_size = size;
 	flush(m);
 	return 0;
+}
+
+/* [gpa, gpa + len) touches the hidden range: every change there is refused
+ * (its 2 MiB entries share one table of scratch leaves). */
+static int in_hidden(const struct gpmap *m, uint64_t gpa, uint64_t len)
+{
+	return m->hidden_size && gpa < m->hidden_base + m->hidden_size &&
+	       gpa + len > m->hidden_base;
 }
 
 int gpmap_map_4k(struct gpmap *m, gpa_t gpa, hpa_t hpa, unsigned rights)
@@ -93,8 +105,10 @@ int gpmap_map_4k(struct gpmap *m, gpa_t gpa, hpa_t hpa, unsigned rights)
 					   rights & GPM_RWX, 1) : 0;
 	int rc;
 
-	if ((gpa.v & 0xfff) || gpa.v >= m->top)
+	if ((gpa.v & 0xfff) || (hpa.v & 0xfff) || gpa.v >= m->top)
 		return -ENG_EINVAL;
+	if (in_hidden(m, gpa.v, FRAME_SIZE))
+		return -ENG_EPERM;
 	rc = pgt_set_entry(&m->pgt, gpa.v, 1, e);
 	flush(m);
 	return rc;
@@ -105,9 +119,13 @@ int gpmap_split_2m(struct gpmap *m, gpa_t gpa)
 	uint64_t base = gpa.v & ~(SIZE_2M - 1), e, sz, hpa;
 	unsigned level;
 
-	e = pgt_lookup(&m->pgt, base, &level);
-	if (!e)
+	if (base >= m->top)
 		return -ENG_EINVAL;
+	if (in_hidden(m, base, SIZE_2M))
+		return -ENG_EPERM;
+	e = pgt_lookup(&m->pgt, base, &level);
+	if (!e)		/* not present: already split (a 4 KiB hole) */
+		return 0;
 	if (level == 1)
 		return 0;
 	/* Re-writing the first 4 KiB leaf with the mapping it already has
@@ -120,11 +138,13 @@ int gpmap_split_2m(struct gpmap *m, gpa_t gpa)
 
 int gpmap_merge_2m(struct gpmap *m, gpa_t gpa)
 {
-	uint64_t base = gpa.v & ~(SIZE_2M - 1);
+	uint64_t base = gpa.v;
 	int rc;
 
-	if (base >= m->top)
+	if ((base & (SIZE_2M - 1)) || base >= m->top)
 		return -ENG_EINVAL;
+	if (in_hidden(m, base, SIZE_2M))
+		return -ENG_EPERM;
 	rc = pgt_set_entry(&m->pgt, base, 2,
 			   m->fmt->leaf(mk_hpa(base), GPM_RWX, 2));
 	flush(m);

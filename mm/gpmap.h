@@ -51,6 +51,7 @@ struct gpmap {
 	const struct gpmap_format *fmt;
 	uint64_t top;			/* end of the identity map, bytes */
 	hpa_t scratch;			/* what hidden GPAs map to */
+	uint64_t hidden_base, hidden_size;	/* the one hidden range */
 	gpmap_flush_fn flush;
 	void *flush_ctx;
 };
@@ -70,33 +71,37 @@ int gpmap_build(struct gpmap *m, const struct gpmap_format *fmt, uint64_t top,
 void gpmap_set_flush(struct gpmap *m, gpmap_flush_fn fn, void *ctx);
 
 /*
- * gpmap_hide - make [@base, @base + @size) (2 MiB aligned) unreachable:
- * every 4 KiB GPA maps read-write to one zeroed scratch frame, so the guest
- * neither reads nor writes a byte of what lies there, and nothing faults.
- * 0, -ENG_ENOMEM or -ENG_EINVAL.
+ * gpmap_hide - make [@base, @base + @size) (2 MiB aligned, inside the map)
+ * unreachable: every 4 KiB GPA maps read-write to one zeroed scratch
+ * frame, so the guest neither reads nor writes a byte of what lies there,
+ * and nothing faults.  One range per map; every later change inside it is
+ * refused with -ENG_EPERM.  0, -ENG_ENOMEM or -ENG_EINVAL.
  */
 __attribute__((warn_unused_result))
 int gpmap_hide(struct gpmap *m, gpa_t base, uint64_t size);
 
 /*
- * gpmap_map_4k - map the 4 KiB GPA @gpa (aligned) to @hpa with GPM_*
- * @rights, or make it not present (@rights 0).  A large leaf over @gpa is
- * split first (its other 4 KiB pages keep their mapping).
- * 0, -ENG_ENOMEM (no frame for a split) or -ENG_EINVAL.
+ * gpmap_map_4k - map the 4 KiB GPA @gpa (aligned) to @hpa (aligned) with
+ * GPM_* @rights, or make it not present (@rights 0).  A large leaf over
+ * @gpa is split first (its other 4 KiB pages keep their mapping).
+ * 0, -ENG_ENOMEM (no frame for a split), -ENG_EPERM (hidden range) or
+ * -ENG_EINVAL.
  */
 __attribute__((warn_unused_result))
 int gpmap_map_4k(struct gpmap *m, gpa_t gpa, hpa_t hpa, unsigned rights);
 
 /*
  * gpmap_split_2m - make the 2 MiB around @gpa a table of 512 4 KiB leaves
- * with the same mapping (nothing changes for the guest).  0 or negative.
+ * with the same mapping (nothing changes for the guest); 0 if it is one
+ * already.  0, -ENG_ENOMEM, -ENG_EPERM (hidden range) or -ENG_EINVAL.
  */
 __attribute__((warn_unused_result))
 int gpmap_split_2m(struct gpmap *m, gpa_t gpa);
 
 /*
  * gpmap_merge_2m - put back the 2 MiB identity leaf (all rights) at @gpa
- * (2 MiB aligned), replacing any 4 KiB mappings under it.  0 or negative.
+ * (2 MiB aligned), replacing any 4 KiB mappings under it (their table is
+ * not reclaimed).  0, -ENG_EPERM (hidden range) or -ENG_EINVAL.
  */
 __attribute__((warn_unused_result))
 int gpmap_merge_2m(struct gpmap *m, gpa_t gpa);

@@ -73,31 +73,40 @@ static bool is_owner(const struct partition *p, const struct mpe_event *ev)
 	return p->access == PART_ACC_OWNER || ev->user;
 }
 
-/* Move one frame out of p into the quarantine (N2 and ANOMALY). */
-static int quarantine_frame(struct mpe *m, struct alist *l,
-			    struct partition *p, gfn_t g, uint32_t code)
+/* Rights of frame f of p: an isolated frame never gets execute. */
+static uint8_t frame_perms(const struct partition *p, const struct fmeta *f)
 {
-	struct partition *q = part_get(&m->parts, m->quarantine);
+	uint8_t perms = map_perms(p);
+
+	return fmeta_isolated(f) ? (uint8_t)(perms & ~MPE_ACC_X) : perms;
+}
+
+/*
+ * Isolate one frame of p in place (N2 and ANOMALY).  Isolation only ever
+ * raises protection: the frame keeps its partition (owner, access policy,
+ * sensitivity floor, key), leaves the working set (re-encrypted unless the
+ * partition is CLEAR), and is never mapped executable again.
+ */
+static int isolate_frame(struct mpe *m, struct alist *l,
+			 struct partition *p, gfn_t g, uint32_t code)
+{
+	struct fmeta *f;
 	int rc;
 
-	if (m->map.count + 2 > m->map.cap)
+	if (l->cap - l->n < 3)
 		return -ENG_ENOSPC;
 	rc = fmeta_populate(&m->fm, g, 1);
 	if (rc)
 		return rc;
-	(void)ws_remove(&p->ws, g);	/* may not be there */
+	f = fmeta_get(&m->fm, g);
+	fmeta_set_isolated(f);
 	rc = emit(l, MPE_ACT_UNMAP, p->id, g.v, 1, 0, 0, 0);
-	rc = rc ? rc : emit(l, MPE_ACT_SPLIT, p->id,
-			    g.v & ~(uint64_t)(FMETA_CHUNK_FRAMES - 1),
-			    FMETA_CHUNK_FRAMES, 0, 0, 0);
-	rc = rc ? rc : emit(l, MPE_ACT_DECRYPT, p->id, g.v, 1, 0, 0, 0);
-	rc = rc ? rc : emit(l, MPE_ACT_MOVE, p->id, g.v, 1, 0, 0, q->id);
-	rc = rc ? rc : emit(l, MPE_ACT_ENCRYPT, q->id, g.v, 1, 0, 0, 0);
-	rc = rc ? rc : RAISE(l, p->id, g.v, code, q->id);
-	if (rc)
-		return rc;
-	p->cnt.anomalies++;
-	return part_map_assign(&m->map, g, 1, q->id);
+	if (!ws_remove(&p->ws, g) && !rc && p->tier != PART_TIER_CLEAR)
+		rc = emit(l, MPE_ACT_ENCRYPT, p->id, g.v, 1, 0, 0, 0);
+	rc = rc ? rc : RAISE(l, p->id, g.v, code, p->id);
+	if (!rc)
+		p->cnt.anomalies++;
+	return rc;
 }
 
 /* N3: a context that is not the owner. */
@@ -126,7 +135,7 @@ static int npf_foreign(struct mpe *m, struct alist *l, struct partition *p,
 
 /* N5: bring one frame of an encrypted partition into the working set. */
 static int npf_encrypted(struct mpe *m, struct alist *l, struct partition *p,
-			 gfn_t g)
+			 gfn_t g, uint8_t perms)
 {
 	gfn_t victim;
 	int rc = 0;
@@ -134,7 +143,7 @@ static int npf_encrypted(struct mpe *m, struct alist *l, struct partition *p,
 	(void)m;
 	if (ws_find(&p->ws, g) >= 0) {
 		(void)ws_insert(&p->ws, g, NULL);	/* refresh recency */
-		return emit(l, MPE_ACT_MAP, p->id, g.v, 1, map_perms(p), 0, 0);
+		return emit(l, MPE_ACT_MAP, p->id, g.v, 1, perms, 0, 0);
 	}
 	if (l->cap - l->n < 4)
 		return -ENG_ENOSPC;
@@ -144,7 +153,7 @@ static int npf_encrypted(struct mpe *m, struct alist *l, struct partition *p,
 		rc = rc ? rc : emit(l, MPE_ACT_ENCRYPT, p->id, victim.v, 1, 0, 0, 0);
 	}
 	rc = rc ? rc : emit(l, MPE_ACT_DECRYPT, p->id, g.v, 1, 0, 0, 0);
-	return rc ? rc : emit(l, MPE_ACT_MAP, p->id, g.v, 1, map_perms(p), 0, 0);
+	return rc ? rc : emit(l, MPE_ACT_MAP, p->id, g.v, 1, perms, 0, 0);
 }
 
 static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
@@ -166,18 +175,20 @@ static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
 	f = fmeta_get(&m->fm, g);
 	if (f)
 		fmeta_touch(f, m->tick);
-	if ((ev->access & MPE_ACC_X) && (p->profile == PART_PROF_DATA ||
-	    p->profile == PART_PROF_STACK || p->profile == PART_PROF_HEAP))
-		return quarantine_frame(m, l, p, g, MPE_RAISE_ANOMALY_EXEC);
-	if ((ev->access & MPE_ACC_X) && p->tier == PART_TIER_ISOLATED) {
+	if ((ev->access & MPE_ACC_X) && (fmeta_isolated(f) ||
+	    p->tier == PART_TIER_ISOLATED)) {
 		p->cnt.denials++;
 		return RAISE(l, p->id, g.v, MPE_RAISE_ANOMALY_EXEC, 0);
 	}
+	if ((ev->access & MPE_ACC_X) && (p->profile == PART_PROF_DATA ||
+	    p->profile == PART_PROF_STACK || p->profile == PART_PROF_HEAP))
+		return isolate_frame(m, l, p, g, MPE_RAISE_ANOMALY_EXEC);
 	if (!is_owner(p, ev))
 		return npf_foreign(m, l, p, g, ev->access);
 	if (p->tier == PART_TIER_CLEAR)
-		return emit(l, MPE_ACT_MAP, p->id, g.v, 1, map_perms(p), 0, 0);
-	return npf_encrypted(m, l, p, g);
+		return emit(l, MPE_ACT_MAP, p->id, g.v, 1, frame_perms(p, f),
+			    0, 0);
+	return npf_encrypted(m, l, p, g, frame_perms(p, f));
 }
 
 /* Actions for p's tier change old -> p->tier, per extent. */
@@ -511,9 +522,9 @@ int mpe_handle(struct mpe *m, const struct mpe_event *ev,
 	case MPE_EV_ANOMALY:
 		e = part_map_lookup(&m->map, gpa_to_gfn(ev->gpa));
 		rc = (!e || e->part_id == m->quarantine) ? -ENG_ENOENT
-			: quarantine_frame(m, &l, part_get(&m->parts, e->part_id),
-					   gpa_to_gfn(ev->gpa),
-					   MPE_RAISE_ANOMALY_REPORT);
+			: isolate_frame(m, &l, part_get(&m->parts, e->part_id),
+					gpa_to_gfn(ev->gpa),
+					MPE_RAISE_ANOMALY_REPORT);
 		break;
 	case MPE_EV_CTX_SWITCH:
 		rc = on_ctx_switch(m, ev, &l);

@@ -19,9 +19,13 @@
  *                                                      zeroize its keys
  * RULES
  *  N1 No partition at gpa: MAP rwx (plain guest memory).
- *  N2 Execute access to a DATA, STACK or HEAP partition (NX in the nested
- *     tables makes it fault): the frame moves to the quarantine partition
- *     (ISOLATED, never executable, W = 1), stays encrypted, RAISE ANOMALY.
+ *  N2 Execute access, by any context, to a DATA, STACK or HEAP partition
+ *     (NX in the nested tables makes it fault): the frame is isolated in
+ *     place: it keeps its partition (owner, policy, floor, key), leaves the
+ *     working set (re-encrypted), is never mapped executable again (frame
+ *     metadata bit), RAISE ANOMALY.  Isolation only ever raises protection.
+ *     An execute access to an isolated frame or an ISOLATED partition:
+ *     RAISE ANOMALY, nothing mapped.
  *  N3 OWNER / OWNER_USER policy and the faulting context is not the owner
  *     (or, OWNER_USER, not in user mode): a write is blocked (RAISE DENIED,
  *     nothing mapped); a read gets the ciphertext mapped read-only (the

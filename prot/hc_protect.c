@@ -29,9 +29,11 @@ static uint64_t caller_owner(const struct prot_view *pv)
 	return pv->cr3 & PART_OWNER_MASK;
 }
 
+/* Live guest partition @id (guest numbering), or NULL. */
 static struct prot_part *part_of(uint64_t id)
 {
-	if (id == 0 || id > PROT_PART_SLOTS || !prot.part[id - 1].used)
+	if (id == 0 || id > PROT_PART_SLOTS ||
+	    !prot_mpe_part((uint16_t)(id - 1)))
 		return NULL;
 	return &prot.part[id - 1];
 }
@@ -292,7 +294,7 @@ int64_t prot_hc_unprotect(const struct prot_view *pv, struct hc_regs *r)
 	if (err)
 		return err;
 	id = (uint16_t)(r->rbx - 1);
-	if (!prot_mpe_part(id) || prot_mpe_part(id)->owner != caller_owner(pv))
+	if (prot_mpe_part(id)->owner != caller_owner(pv))
 		return -SHROUD_EPERM;
 	verify_mappings(pv, id);
 	rc = release_frames(pv->cpu, id, p->gfns, p->len >> 12);
@@ -358,26 +360,33 @@ static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
 			      const void *src, uint64_t len)
 {
 	struct gpt_walk w = caller_walk(pv);
-	int user = pv->cpl == 3;
-	const uint8_t *s = src;
+	int user = pv->cpl == 3, pass;
+	const uint8_t *s;
 
-	while (len) {
-		uint64_t chunk = 4096 - (gva & 0xfff);
-		struct gpt_result r;
+	/* Pass 0 checks every page, pass 1 copies: a refused call writes
+	 * nothing. */
+	for (pass = 0; pass < 2; pass++) {
+		uint64_t at = gva, left = len;
 
-		if (chunk > len)
-			chunk = len;
-		void *dst;
+		s = src;
+		while (left) {
+			uint64_t chunk = 4096 - (at & 0xfff);
+			struct gpt_result r;
+			void *dst;
 
-		if (gpt_translate(&w, gva, &r) || !r.writable ||
-		    (user && !r.user) ||
-		    !(dst = gmem_ptr(mk_gpa(r.gpa), chunk)) ||
-		    part_map_lookup(&prot.mpe.map, mk_gfn(r.gpa >> 12)))
-			return -SHROUD_EFAULT;
-		memcpy(dst, s, chunk);
-		gva += chunk;
-		s += chunk;
-		len -= chunk;
+			if (chunk > left)
+				chunk = left;
+			if (gpt_translate(&w, at, &r) || !r.writable ||
+			    (user && !r.user) ||
+			    !(dst = gmem_ptr(mk_gpa(r.gpa), chunk)) ||
+			    part_map_lookup(&prot.mpe.map, mk_gfn(r.gpa >> 12)))
+				return -SHROUD_EFAULT;
+			if (pass)
+				memcpy(dst, s, chunk);
+			at += chunk;
+			s += chunk;
+			left -= chunk;
+		}
 	}
 	return 0;
 }

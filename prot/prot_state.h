@@ -69,7 +69,7 @@ struct prot_state {
 
 /* Outcome flags of one prot_run(), set by the executor's RAISE callback. */
 struct prot_run_flags {
-	bool denied_write, tampered;
+	bool denied_write, tampered, exec_denied;
 };
 
 struct prot_cpu {

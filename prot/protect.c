@@ -140,6 +140,8 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
 			 (unsigned long long)(a->gfn << 12));
 		break;
 	case MPE_RAISE_ANOMALY_EXEC:
+		c->flags.exec_denied = true;
+		/* fall through */
 	case MPE_RAISE_ANOMALY_REPORT:
 		prot.st.anomalies++;
 		prot_event(SHROUD_EV_ANOMALY, a->part, gva, a->gfn << 12);
@@ -171,6 +173,13 @@ int prot_run(struct prot_cpu *c, struct mpe_event *ev)
 	rc2 = mpe_exec_run(&c->exec, list, n);	/* decided: stands */
 	if (crypto)
 		arch_fpu_end();
+	/* The MPE destroyed emptied partitions: so are their guest ids. */
+	for (i = 0; i < n; i++)
+		if (list[i].type == MPE_ACT_DROP && list[i].part < PROT_PART_SLOTS &&
+		    prot.part[list[i].part].used) {
+			prot.part[list[i].part].used = 0;
+			prot_update_intercepts();
+		}
 	return rc ? rc : rc2;
 }
 
@@ -439,7 +448,7 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 	ev.user = pv->cpl == 3;
 	ev.extent = x;		/* the one lookup of this fault */
 	c->fault_ctx = pv->cr3 & PART_OWNER_MASK;
-	c->flags.denied_write = c->flags.tampered = false;
+	c->flags.denied_write = c->flags.tampered = c->flags.exec_denied = false;
 	prot.st.faults++;
 	rc = prot_run(c, &ev);
 	if (rc == -ENG_EBADMSG || c->flags.tampered) {
@@ -448,6 +457,13 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 		 * -EFAULT (its exception fixup), anything else is an oops of
 		 * that task: the VM goes on either way. */
 		set_outcome(out, PROT_INJECT_GP, "integrity failure");
+		return;
+	}
+	if (!rc && c->flags.exec_denied) {
+		/* Executing protected data (or an isolated frame): the frame
+		 * stays as protected as it was; the instruction gets #GP. */
+		set_outcome(out, PROT_INJECT_GP, "instruction fetch from "
+			    "protected data");
 		return;
 	}
 	if (!rc && c->flags.denied_write)

@@ -267,9 +267,15 @@ static void test_hide(void **state)
 	expect_identity(&m, c, base - 0x1000, 2);
 	expect_identity(&m, c, base + size, 2);
 	expect_identity(&m, c, 0, 2);
-	/* A second hidden range shares the scratch frame. */
-	assert_int_equal(gpmap_hide(&m, mk_gpa(6 * SZ_2M), SZ_2M), 0);
-	expect(&m, c, 6 * SZ_2M + 0x5000, scratch, 1, GPM_R | GPM_W);
+	/* One hidden range per map; nothing inside it can be changed (its
+	 * 2 MiB entries share one table of scratch leaves). */
+	assert_int_equal(gpmap_hide(&m, mk_gpa(6 * SZ_2M), SZ_2M), -ENG_EINVAL);
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(base + 0x5000),
+				      mk_hpa(base + 0x5000), GPM_RWX), -ENG_EPERM);
+	assert_int_equal(gpmap_merge_2m(&m, mk_gpa(base)), -ENG_EPERM);
+	assert_int_equal(gpmap_split_2m(&m, mk_gpa(base)), -ENG_EPERM);
+	expect(&m, c, base + 0x5000, scratch, 1, GPM_R | GPM_W);
+	expect(&m, c, base + SZ_2M + 0x5000, scratch, 1, GPM_R | GPM_W);
 	assert_int_equal(m.scratch.v, scratch);
 }
 

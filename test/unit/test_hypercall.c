@@ -717,10 +717,15 @@ static void test_npf_foreign_and_events(void **state)
 	npf(&a, FG_RAM_SIZE + 0x1000, 0x1, PROT_NOT_MINE);
 }
 
-static void test_npf_no_progress(void **state)
+/* An instruction fetch from protected data (issue 8 items 1 and 6): the
+ * fetching instruction gets #GP at once, an ANOMALY event is queued, the
+ * frame stays the owner's and encrypted, and the VM is never stopped, however
+ * often the guest tries. */
+static void test_npf_exec_protected_data(void **state)
 {
-	struct prot_view a = view(FG_PML4_A, 3);
+	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 0);
 	uint64_t gpa = fg_data_gpa(3), id, seq = 100;
+	struct shroud_event ev;
 	struct prot_outcome out;
 	unsigned n;
 
@@ -728,27 +733,26 @@ static void test_npf_no_progress(void **state)
 	need_prot();
 	id = protect(&a, FG_DATA_GVA, 4, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER_USER);
 	assert_true((int64_t)id >= 1);
-	/* An instruction fetch from protected data never succeeds: the same
-	 * fault, back to back, ends in #GP to the guest, never a VM stop. */
 	for (n = 0; n < 40; n++) {
-		a.exit_seq = seq++;
+		a.exit_seq = seq++;	/* back to back */
 		prot_npf(&a, mk_gpa(gpa), 0x4, &out);
-		assert_int_not_equal(out.verdict, PROT_STOP);
-		if (out.verdict == PROT_INJECT_GP)
-			break;
-		assert_int_equal(out.verdict, PROT_RESUME);
+		assert_int_equal(out.verdict, PROT_INJECT_GP);
 	}
+	assert_true(hc(&a, SHROUD_HC_EVENTS, FG_BUF_GVA, 1, 0, 0).rax == 1);
+	memcpy(&ev, fg.ram + FG_BUF_GPA, sizeof(ev));
+	assert_int_equal(ev.type, SHROUD_EV_ANOMALY);
+	assert_int_equal(ev.part_id, id);
+	assert_false(frame_is_plain(gpa));
+	/* The kernel fetching from it gets #GP too; the frame stays the
+	 * owner's: the owner reads its plaintext, the kernel ciphertext. */
+	b.exit_seq = seq++;
+	prot_npf(&b, mk_gpa(gpa), 0x4, &out);
 	assert_int_equal(out.verdict, PROT_INJECT_GP);
-	assert_true(n > 1 && n < 40);
-	assert_int_equal(hc(&a, SHROUD_HC_EVENTS, FG_BUF_GVA, 256, 0, 0).rax >= 1, 1);
-	/* Another exit in between: the count starts again. */
 	a.exit_seq = seq++;
-	prot_npf(&a, mk_gpa(gpa), 0x4, &out);
-	assert_int_equal(out.verdict, PROT_RESUME);
-	seq++;
-	a.exit_seq = seq++;
-	prot_npf(&a, mk_gpa(gpa), 0x4, &out);
-	assert_int_equal(out.verdict, PROT_RESUME);
+	a.rip = 0x5000;
+	npf(&a, gpa, 0x1, PROT_RESUME);
+	assert_true(frame_is_plain(gpa));
+	assert_int_equal(hc(&a, SHROUD_HC_QUERY, id, 0, 0, 0).rdx >> 24 & 1, 1);
 }
 
 /* GCM: a frame altered behind the hypervisor's back (DMA, a raw write)
@@ -814,35 +818,23 @@ static void test_remap_detected(void **state)
 	assert_int_equal(live_partitions(&a), 0);
 }
 
-/* ---- known bugs (see the report of this test's author): each test states
- * the documented behaviour and fails today; skipped unless
- * SHROUD_KNOWN_BUGS is set in the environment. ----------------------- */
+/* ---- fixed bugs (found by these tests; issue 8) -------------------- */
 
-static void known_bug(const char *what)
-{
-	if (!getenv("SHROUD_KNOWN_BUGS")) {
-		print_message("known bug, skipped (SHROUD_KNOWN_BUGS=1 runs it): %s\n",
-			      what);
-		skip();
-	}
-}
-
-/* Owner-only plaintext: another context never gets it.  Today an
- * instruction fetch by that context moves the frame to the MPE's
- * quarantine (mm/mpe.c on_npf: rule N2 before N3), whose access policy is
- * ANY, and its next read fault decrypts the frame and maps it to it. */
-static void test_bug_foreign_exec(void **state)
+/* Owner-only plaintext: another context never gets it (issue 8 item 1).
+ * Before in-place isolation an instruction fetch by that context moved the
+ * frame to the MPE's quarantine, whose access policy was ANY, and its next
+ * read fault decrypted the frame and mapped it to that context. */
+static void test_foreign_exec_keeps_owner_only(void **state)
 {
 	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 0);
 	uint64_t gpa = fg_data_gpa(0), e;
 
 	(void)state;
 	need_prot();
-	known_bug("a foreign instruction fetch opens an owner-only frame");
 	assert_true((int64_t)protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_SECRET,
 				     SHROUD_POLICY_OWNER_USER) >= 1);
 	b.rip = 0x1000;
-	npf(&b, gpa, 0x4, PROT_RESUME);
+	npf(&b, gpa, 0x4, PROT_INJECT_GP);
 	b.rip = 0x2000;
 	npf(&b, gpa, 0x1, PROT_RESUME);
 	e = gpmap_lookup(&gpm, mk_gpa(gpa), NULL);
@@ -850,21 +842,20 @@ static void test_bug_foreign_exec(void **state)
 }
 
 /* Ids that LIST returns can be queried, and one that cannot is refused
- * with ENOENT.  Today a partition whose frames all went to the quarantine
- * is destroyed by the next CLASSIFY of anyone (mm/mpe.c reap_empty ->
- * DROP), but prot.part[] keeps it: LIST returns it, QUERY says ENOENT,
- * UNPROTECT says EPERM. */
-static void test_bug_emptied_partition(void **state)
+ * with ENOENT.  Before in-place isolation a partition whose frames all went
+ * to the quarantine was destroyed by the next CLASSIFY of anyone (mm/mpe.c
+ * reap_empty -> DROP), but prot.part[] kept it: LIST returned it, QUERY
+ * said ENOENT, UNPROTECT EPERM. */
+static void test_exec_leaves_partition_listed(void **state)
 {
 	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
 	uint64_t id, cur = 0;
 
 	(void)state;
 	need_prot();
-	known_bug("a partition emptied by the quarantine stays listed");
 	id = protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_CONFIDENTIAL, SHROUD_POLICY_OWNER);
 	assert_true((int64_t)id >= 1);
-	npf(&a, fg_data_gpa(0), 0x4, PROT_RESUME);	/* the owner executes it */
+	npf(&a, fg_data_gpa(0), 0x4, PROT_INJECT_GP);	/* the owner executes it */
 	assert_true((int64_t)protect(&b, FG_DATA_GVA + 8 * PG, 1, 1, 0) >= 1);
 	while ((int64_t)(cur = hc(&a, SHROUD_HC_LIST, cur, 0, 0, 0).rax) > 0)
 		assert_int_equal(hc(&a, SHROUD_HC_QUERY, cur, 0, 0, 0).rax, 0);
@@ -873,17 +864,16 @@ static void test_bug_emptied_partition(void **state)
 				 ERR(SHROUD_ENOENT));
 }
 
-/* "A refused call leaves no trace" (prot/hc_protect.c): today STATS and
- * EVENTS copy page by page and write the first page before the second
- * fails to translate. */
-static void test_bug_partial_write(void **state)
+/* "A refused call leaves no trace" (prot/hc_protect.c): STATS and EVENTS
+ * used to copy page by page and write the first page before the second
+ * failed to translate; now every page is checked first. */
+static void test_refused_copy_writes_nothing(void **state)
 {
 	struct prot_view a = view(FG_PML4_A, 3);
 	const uint64_t end = FG_BUF_GPA + FG_BUF_PAGES * PG;
 
 	(void)state;
 	need_prot();
-	known_bug("STATS writes part of a buffer it then refuses");
 	assert_int_equal(hc(&a, SHROUD_HC_STATS, FG_BUF_GVA + FG_BUF_PAGES * PG - 8,
 			    sizeof(struct shroud_stats), 0, 0).rax, ERR(SHROUD_EFAULT));
 	assert_memory_equal(fg.ram + end - 8, fg.plain + end - 8, 8);
@@ -1022,7 +1012,7 @@ static void shadow_sync(const struct prot_view *pv, uint64_t gva, uint64_t len)
 	}
 }
 
-/* A guest partition whose engine partition is gone: see test_bug_*. */
+/* A guest partition whose engine partition is gone (must never happen). */
 static int zombie(unsigned id)
 {
 	return prot.part[id - 1].used && !prot_mpe_part((uint16_t)(id - 1));
@@ -1031,10 +1021,9 @@ static int zombie(unsigned id)
 /*
  * End of the random calls: every owner lets go, and guest memory is what
  * the guest holds (fg.plain, with what STATS and EVENTS wrote), except
- * frames wiped after a
- * REMAP, and frames an instruction fetch moved to the MPE's quarantine
- * (rule N2), which stay there, encrypted: each is checked by a read fault,
- * which decrypts it (for any context: see test_bug_foreign_exec).
+ * frames wiped after a REMAP.  Isolated frames stay in their partitions
+ * (rule N2) and come back decrypted with them; the MPE's quarantine should
+ * hold nothing (any extent left there is checked by a read fault).
  */
 static void release_all(uint64_t seed)
 {
@@ -1089,8 +1078,7 @@ static void release_all(uint64_t seed)
 	assert_true(wiped <= prot.st.remaps);
 	print_message("  released: %u quarantined frames, %u wiped, %u ids left "
 		      "without an engine partition\n", nq, wiped, zombies);
-	if (getenv("SHROUD_KNOWN_BUGS"))
-		assert_int_equal(zombies, 0);
+	assert_int_equal(zombies, 0);
 }
 
 static void test_random_calls(void **state)
@@ -1198,13 +1186,13 @@ int main(void)
 		T(test_npf_owner_then_switch),
 		T(test_npf_confidential_unmapped_only),
 		T(test_npf_foreign_and_events),
-		T(test_npf_no_progress),
+		T(test_npf_exec_protected_data),
 		T(test_integrity_failure),
 		T(test_remap_detected),
 		T(test_random_calls),
-		T(test_bug_foreign_exec),
-		T(test_bug_emptied_partition),
-		T(test_bug_partial_write),
+		T(test_foreign_exec_keeps_owner_only),
+		T(test_exec_leaves_partition_listed),
+		T(test_refused_copy_writes_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

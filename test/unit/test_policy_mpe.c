@@ -60,37 +60,54 @@ static void test_classify_and_fault_in(void **state)
 	sim_free(s);
 }
 
+/* N2: an instruction fetch from data isolates the frame in place: it keeps
+ * its partition (owner, policy, floor, key), is re-encrypted, and is never
+ * mapped executable; isolation never lowers protection (issue 8 item 1:
+ * the frame used to move to a quarantine partition open to ANY context). */
 static void test_exec_anomaly(void **state)
 {
 	struct sim *s = sim_new(NULL, 2);
+	const struct partition *p;
 
 	(void)state;
-	assert_int_equal(sim_classify(s, 100, 10, PART_SENS_INTERNAL,
-				      PART_PROF_DATA, PART_ACC_ANY, 0,
+	assert_int_equal(sim_classify(s, 100, 10, PART_SENS_SECRET,
+				      PART_PROF_DATA, PART_ACC_OWNER, CTX_A,
 				      PART_CIPHER_XTS), 0);
-	assert_int_equal(sim_access(s, 103, MPE_ACC_R, CTX_A, false, 0), 0);
+	p = part_at(s, 103);
+	assert_int_equal(sim_access(s, 103, MPE_ACC_R, CTX_A, true, 0), 0);
 	assert_false(s->perms[103] & MPE_ACC_X);	/* data is NX */
-	assert_int_equal(sim_access(s, 103, MPE_ACC_X, CTX_A, false, 0), 1);
+	assert_int_equal(sim_access(s, 103, MPE_ACC_X, CTX_A, true, 0), 1);
 	assert_int_equal(s->raised[MPE_RAISE_ANOMALY_EXEC], 1);
-	const struct partition *q = part_at(s, 103);
-	assert_int_equal(q->id, s->m.quarantine);
-	assert_int_equal(q->tier, PART_TIER_ISOLATED);
-	assert_int_equal(part_at(s, 102)->profile, PART_PROF_DATA);
-	assert_int_equal(part_at(s, 104)->profile, PART_PROF_DATA);
+	assert_ptr_equal(part_at(s, 103), p);		/* same partition */
+	assert_int_equal(p->owner, CTX_A);
+	assert_int_equal(p->access, PART_ACC_OWNER);
+	assert_int_equal(p->floor, PART_SENS_SECRET);
+	assert_true(fmeta_isolated(fmeta_get(&s->m.fm, mk_gfn(103))));
 	assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(103))));
+	assert_int_equal(s->perms[103], 0);		/* unmapped */
 	chk(s, true);
 	/* Executing it again: still refused, never mapped executable. */
-	assert_int_equal(sim_access(s, 103, MPE_ACC_X, CTX_A, false, 0), 1);
+	assert_int_equal(sim_access(s, 103, MPE_ACC_X, CTX_A, true, 0), 1);
 	assert_false(s->perms[103] & MPE_ACC_X);
-	/* Reading it works (decrypt into a working set of 1). */
-	assert_int_equal(sim_access(s, 103, MPE_ACC_R, CTX_A, false, 0), 0);
+	/* The owner reads it (decrypted into its working set, no X) ... */
+	assert_int_equal(sim_access(s, 103, MPE_ACC_R, CTX_A, true, 0), 0);
+	assert_true(s->perms[103] & MPE_ACC_R);
+	assert_false(s->perms[103] & MPE_ACC_X);
+	chk(s, true);
+	/* ... a foreign fetch also leaves the frame the owner's, and a foreign
+	 * read gets its ciphertext. */
+	assert_int_equal(sim_access(s, 104, MPE_ACC_X, CTX_B, false, 0), 1);
+	assert_ptr_equal(part_at(s, 104), p);
+	assert_int_equal(sim_access(s, 104, MPE_ACC_R, CTX_B, false, 0), 0);
+	assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(104))));
 	chk(s, true);
 	/* A reported anomaly does the same. */
 	struct mpe_event ev = { .type = MPE_EV_ANOMALY,
 		.gpa = gfn_to_gpa(mk_gfn(105)), .reason = 7 };
 	assert_int_equal(mpe_exec_event(&s->x, &ev), 0);
 	assert_int_equal(s->raised[MPE_RAISE_ANOMALY_REPORT], 1);
-	assert_int_equal(part_at(s, 105)->id, s->m.quarantine);
+	assert_ptr_equal(part_at(s, 105), p);
+	assert_true(fmeta_isolated(fmeta_get(&s->m.fm, mk_gfn(105))));
 	chk(s, true);
 	sim_free(s);
 }
