@@ -19,6 +19,7 @@ int part_table_init(struct part_table *t, struct partition *slots,
 	t->ws_storage = ws_storage;
 	t->ws_cap = ws_cap;
 	t->ws_default = ws_default;
+	t->key_seq = 0;
 	return 0;
 }
 
@@ -68,6 +69,8 @@ int part_create(struct part_table *t, const struct part_attr *a, uint16_t *id)
 {
 	if (!t || !a || !id || !attr_ok(a))
 		return -ENG_EINVAL;
+	if (t->key_seq == UINT32_MAX)	/* every key id of this boot used */
+		return -ENG_ENOSPC;
 	for (uint32_t i = 0; i < t->cap; i++) {
 		struct partition *p = &t->p[i];
 		if (p->used)
@@ -81,7 +84,7 @@ int part_create(struct part_table *t, const struct part_attr *a, uint16_t *id)
 		p->access = a->access;
 		p->cipher = a->cipher;
 		p->owner = a->owner & PART_OWNER_MASK;
-		p->key_id = i;
+		p->key_id = ++t->key_seq;	/* never reused this boot */
 		if (ws_init(&p->ws, &t->ws_storage[(uint64_t)i * t->ws_cap],
 			    t->ws_cap, part_ws_limit(t, a->tier)))
 			return -ENG_EINVAL;

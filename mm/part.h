@@ -60,6 +60,9 @@ struct partition {
 	uint8_t profile, sens, floor, tier, access, cipher;
 	uint8_t ro_ciphertext;	/* mapped read-only as ciphertext for others */
 	uint64_t owner;
+	/* Key id: unique for every partition incarnation of this boot (a new
+	 * partition in a reused slot never gets an old key); with the boot
+	 * nonce and the epoch it names the key (crypto/aem.h). */
 	uint32_t key_id, key_epoch;
 	struct part_counters cnt;
 	/* policy state (mm/mpe.c) */
@@ -73,6 +76,7 @@ struct part_table {
 	uint64_t *ws_storage;	/* [cap * ws_cap] */
 	uint32_t ws_cap;	/* per partition, <= WS_MAX_W */
 	uint32_t ws_default;	/* W for ENCRYPTED partitions */
+	uint32_t key_seq;	/* last key id handed out (ids start at 1) */
 };
 
 int part_table_init(struct part_table *t, struct partition *slots,

@@ -126,11 +126,16 @@ int mpe_exec_run(struct mpe_exec *x, const struct mpe_action *a, uint32_t n)
 			if (x->ops.raise)
 				x->ops.raise(x->ops.ctx, &a[i]);
 			break;
-		case MPE_ACT_DROP:
-			if (mpe_part_drop(x->m, a[i].part) == 0 &&
-			    aem_key_close(x->aem, a[i].part) == -ENG_EINVAL)
+		case MPE_ACT_DROP: {
+			const struct partition *p = part_get(&x->m->parts,
+							     a[i].part);
+			uint32_t key = p ? p->key_id : 0;
+
+			if (p && mpe_part_drop(x->m, a[i].part) == 0 &&
+			    aem_key_close(x->aem, key) == -ENG_EINVAL)
 				rc = -ENG_EINVAL;	/* -ENOENT: had no key */
 			break;
+		}
 		default:
 			if (x->ops.map)
 				rc = x->ops.map(x->ops.ctx, &a[i]);

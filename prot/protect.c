@@ -213,10 +213,11 @@ void prot_forget(uint16_t id)
 
 	if (part_map_frames_of(&prot.mpe.map, id))
 		return;
-	if (mp)		/* STATS counts since boot, not per live partition */
+	if (mp) {	/* STATS counts since boot, not per live partition */
 		prot.st.evictions_gone += mp->cnt.evictions;
+		(void)aem_key_close(&prot.aem, mp->key_id);
+	}
 	(void)part_destroy(&prot.mpe.parts, id);
-	(void)aem_key_close(&prot.aem, id);
 	if (prot.part[id].used) {
 		prot.part[id].used = 0;
 		prot_update_intercepts();

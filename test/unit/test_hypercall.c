@@ -820,6 +820,31 @@ static void test_remap_detected(void **state)
 
 /* ---- fixed bugs (found by these tests; issue 8) -------------------- */
 
+/* Every partition incarnation gets a key never used before (issue 8 item
+ * 3): the same plaintext frame, protected again after UNPROTECT (the same
+ * engine slot is reused), encrypts to different ciphertext.  Before, the
+ * key id was the slot index and the epoch stayed 0: identical ciphertext. */
+static void test_new_partition_new_key(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 3);
+	uint64_t gpa = fg_data_gpa(0), id;
+	static uint8_t first[PG];
+
+	(void)state;
+	need_prot();
+	id = protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER);
+	assert_true((int64_t)id >= 1);
+	memcpy(first, fg.ram + gpa, PG);
+	assert_false(frame_is_plain(gpa));
+	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id, 0, 0, 0).rax, 0);
+	assert_true(frame_is_plain(gpa));
+	assert_int_equal(protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_SECRET,
+				 SHROUD_POLICY_OWNER), id);	/* same slot */
+	assert_false(frame_is_plain(gpa));
+	assert_memory_not_equal(fg.ram + gpa, first, PG);
+	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id, 0, 0, 0).rax, 0);
+}
+
 /* Owner-only plaintext: another context never gets it (issue 8 item 1).
  * Before in-place isolation an instruction fetch by that context moved the
  * frame to the MPE's quarantine, whose access policy was ANY, and its next
@@ -1190,6 +1215,7 @@ int main(void)
 		T(test_integrity_failure),
 		T(test_remap_detected),
 		T(test_random_calls),
+		T(test_new_partition_new_key),
 		T(test_foreign_exec_keeps_owner_only),
 		T(test_exec_leaves_partition_listed),
 		T(test_refused_copy_writes_nothing),
