@@ -3,7 +3,7 @@
  * guest/tools/memscan.c - the root attacker of issue item 10: reads every
  * readable mapping of a target process and counts the secret markers.
  *
- *   memscan [--mem | --vm | --both] [--xhex HEX] PID
+ *   memscan [--mem | --vm | --both] [--xhex HEX] [--range ADDR LEN] PID
  *
  * --mem reads through /proc/PID/mem (pread at each mapping of
  * /proc/PID/maps), --vm through process_vm_readv; --both (default) does
@@ -11,8 +11,12 @@
  * another one as hex of its bytes XORed with 0x5a.  The needle is never
  * built in plaintext (it would then sit in this process's memory and show
  * up in host-side dumps): bytes are compared after XOR.
+ * --range ADDR LEN (ADDR in hex) counts the bytes read, and the failed
+ * page reads, inside one range (the protected buffer), so that a scan that
+ * could not read the range never passes as "0 hits".
  * Output, one line per method:
  *   memscan: method=mem pid=P regions=R bytes=B errors=E hits=H
+ *            range_bytes=RB range_errors=RE
  * Exit status: 0 no hit, 3 hits found, 1 failure, 2 usage.
  */
 #define _GNU_SOURCE
@@ -32,7 +36,11 @@
 static uint8_t needle_x[256];
 static size_t needle_len;
 
-struct scan { unsigned long regions, bytes, errors, hits; };
+struct scan {
+	unsigned long regions, bytes, errors, hits;
+	unsigned long range_bytes, range_errors;	/* inside --range */
+	unsigned long covered;		/* reads reached up to here */
+};
 
 /* Count needle hits in buf[0..n); carry-over across chunks is handled by
  * the caller overlapping reads by needle_len - 1 bytes. */
@@ -57,6 +65,19 @@ static long rd_mem(int fd, pid_t pid, uint8_t *buf, size_t n, uint64_t a)
 	if (fd >= 0)
 		return pread(fd, buf, n, (off_t)a);
 	return process_vm_readv(pid, &l, 1, &r, 1, 0);
+}
+
+/* --range: the protected range whose reads the caller wants to see counted
+ * (a failing read must not pass as "0 hits"). */
+static unsigned long range_lo, range_hi;
+
+/* Bytes of [a, a + n) inside the --range. */
+static unsigned long in_range(unsigned long a, unsigned long n)
+{
+	unsigned long lo = a > range_lo ? a : range_lo;
+	unsigned long hi = a + n < range_hi ? a + n : range_hi;
+
+	return hi > lo ? hi - lo : 0;
 }
 
 static int scan(pid_t pid, int use_vm, struct scan *s)
@@ -95,10 +116,20 @@ static int scan(pid_t pid, int use_vm, struct scan *s)
 
 			if (got <= 0) {
 				s->errors++;
+				s->range_errors += in_range(a, 4096) ? 1 : 0;
 				a += 4096;	/* skip an unreadable page */
 				continue;
 			}
 			s->bytes += (unsigned long)got;
+			{	/* each byte once: reads overlap by a few bytes */
+				unsigned long from = a > s->covered ? a : s->covered,
+					      to = a + (unsigned long)got;
+
+				if (to > from)
+					s->range_bytes += in_range(from, to - from);
+				if (to > s->covered)
+					s->covered = to;
+			}
 			s->hits += count_hits(buf, (size_t)got);
 			if ((size_t)got < needle_len || a + (size_t)got >= hi)
 				a += (size_t)got;
@@ -149,6 +180,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--xhex") && i + 1 < argc) {
 			if (parse_xhex(argv[++i]))
 				goto usage;
+		} else if (!strcmp(argv[i], "--range") && i + 2 < argc) {
+			range_lo = strtoul(argv[++i], NULL, 16);
+			range_hi = range_lo + strtoul(argv[++i], NULL, 0);
 		} else if (argv[i][0] != '-' && !pid)
 			pid = (pid_t)atoi(argv[i]);
 		else
@@ -165,12 +199,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		printf("memscan: method=%s pid=%d regions=%lu bytes=%lu "
-		       "errors=%lu hits=%lu\n", i ? "vm" : "mem", (int)pid,
-		       s.regions, s.bytes, s.errors, s.hits);
+		       "errors=%lu hits=%lu range_bytes=%lu range_errors=%lu\n",
+		       i ? "vm" : "mem", (int)pid, s.regions, s.bytes, s.errors,
+		       s.hits, s.range_bytes, s.range_errors);
 		found |= s.hits > 0;
 	}
 	return found ? 3 : 0;
 usage:
-	fprintf(stderr, "usage: memscan [--mem|--vm|--both] [--xhex HEX] PID\n");
+	fprintf(stderr, "usage: memscan [--mem|--vm|--both] [--xhex HEX] [--range HEXADDR LEN] PID\n");
 	return 2;
 }

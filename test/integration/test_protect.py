@@ -122,13 +122,26 @@ def test_prompt_guard_figures(pb, prompts):
 
 
 def test_root_scan_finds_nothing(pb, demo, prompts):
+    # Issue 8 item 13: the scan must have read the demo's protected range
+    # whole, without a failed read, or "0 hits" would prove nothing.
+    m = re.search(r"^demo: pid=\d+ addr=0x([0-9a-f]+) len=(\d+) ", demo[1],
+                  re.M)
+    assert m, demo[1]
     for name, pid in (("demo", demo[0]), ("pg", prompts["pg"][0]),
                       ("pgd", prompts["pgd"][0])):
-        res, out = memscan(pb, pid)
+        extra = "--range %s %s" % m.groups() if name == "demo" else ""
+        res, out = memscan(pb, pid, extra)
         for method in ("mem", "vm"):
             assert res[method]["regions"] > 0, out
             assert res[method]["hits"] == 0, (
                 "root read %s's secret through %s:\n%s" % (name, method, out))
+            if name == "demo":
+                assert res[method]["range_errors"] == 0, (
+                    "reads of the protected range failed (%s):\n%s"
+                    % (method, out))
+                assert res[method]["range_bytes"] == int(m.group(2)), (
+                    "the scan did not read the whole protected range "
+                    "(%s):\n%s" % (method, out))
 
 
 def test_dump_while_sleeping_finds_nothing(pb, demo, prompts):
@@ -376,8 +389,13 @@ def test_control_scan_finds_secret(pb, controls):
             assert res[method]["hits"] > 0, (
                 "control %s: memscan (%s) finds nothing even unprotected: "
                 "the scan test proves nothing\n%s" % (name, method, sout))
-    res, _ = memscan(pb, controls["demo"][0])
+    m = re.search(r"^demo: pid=\d+ addr=0x([0-9a-f]+) len=(\d+) ",
+                  controls["demo"][1], re.M)
+    assert m, controls["demo"][1]
+    res, _ = memscan(pb, controls["demo"][0], "--range %s %s" % m.groups())
     assert res["mem"]["hits"] == 4 * 64, res
+    assert res["mem"]["range_bytes"] == int(m.group(2)), res
+    assert res["mem"]["range_errors"] == 0, res
 
 
 def test_control_dump_finds_secret(pb, controls):
