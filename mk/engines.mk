@@ -122,7 +122,8 @@ bench-fault: $(ENG_DIR)/bench/fault_bench
 
 # ---- fuzzing (clang libFuzzer; not in CI) ----
 FUZZ_SECONDS ?= 60
-ENG_FUZZ := $(patsubst $(TOP)/test/fuzz/%.c,$(ENG_DIR)/fuzzbin/%,$(wildcard $(TOP)/test/fuzz/fuzz_*.c))
+ENG_FUZZ := $(patsubst $(TOP)/test/fuzz/%.c,$(ENG_DIR)/fuzzbin/%,$(filter-out \
+	%/fuzz_hypercall.c,$(wildcard $(TOP)/test/fuzz/fuzz_*.c)))
 $(ENG_DIR)/fuzzbin/%: $(TOP)/test/fuzz/%.c $(TOP)/test/unit/test_engine_sim.h $(ENG_DIR)/fuzz/libengines.a
 	@mkdir -p $(dir $@)
 	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined $(ENG_CFG) -I$(TOP)/test/unit \

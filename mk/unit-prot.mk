@@ -48,3 +48,49 @@ unit-prot: $(UPROT_BINS)
 	@echo "unit-prot: all $(words $(UPROT_BINS)) test programs passed"
 
 unit: unit-prot
+
+# ---- libFuzzer harness of the protection layer (clang; test/fuzz/) ----
+# fuzz_hypercall: hypercalls, faults, owner switches over the fake guest,
+# linked with the engines' fuzz build.  `make fuzz` runs it with the
+# engines' harnesses; `make fuzz-ci` runs all three for FUZZ_CI_SECONDS.
+UPROT_FUZZ_OBJDIR := $(UPROT_DIR)/prot-fuzz-obj
+UPROT_FUZZ_CFLAGS := -O1 -g -std=gnu11 $(ENG_WARN) \
+	-fsanitize=fuzzer-no-link,address,undefined $(ENG_CFG) -I$(TOP)
+UPROT_FUZZ_BIN := $(ENG_DIR)/fuzzbin/fuzz_hypercall
+# Inputs are records of 24 bytes: start at full length (no slow ramp).
+UPROT_FUZZ_OPTS := -len_control=0 -max_len=1536
+
+$(UPROT_FUZZ_OBJDIR)/%.o: $(TOP)/%.c $(UPROT_HDRS)
+	@mkdir -p $(dir $@)
+	$(ENG_CLANG) $(UPROT_FUZZ_CFLAGS) -c $< -o $@
+
+$(UPROT_FUZZ_BIN): $(TOP)/test/fuzz/fuzz_hypercall.c \
+		$(patsubst %.c,$(UPROT_FUZZ_OBJDIR)/%.o,$(UPROT_HC_SRCS)) \
+		$(ENG_DIR)/fuzz/libengines.a $(UPROT_HDRS)
+	@mkdir -p $(dir $@)
+	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined \
+		$(ENG_CFG) -I$(TOP) -I$(TOP)/test/unit $< \
+		$(patsubst %.c,$(UPROT_FUZZ_OBJDIR)/%.o,$(UPROT_HC_SRCS)) \
+		$(ENG_DIR)/fuzz/libengines.a -o $@
+
+.PHONY: fuzz-prot fuzz-ci
+fuzz-prot: $(UPROT_FUZZ_BIN)
+	@mkdir -p $(ENG_DIR)/corpus/fuzz_hypercall
+	$(UPROT_FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(UPROT_FUZZ_OPTS) \
+		-artifact_prefix=$(ENG_DIR)/ -rss_limit_mb=4096 \
+		$(ENG_DIR)/corpus/fuzz_hypercall
+fuzz: fuzz-prot
+
+# CI: every harness for a bounded time (the hypercall layer, the partition
+# map, the policy), each from an empty corpus; a crash fails the run.
+FUZZ_CI_SECONDS ?= 60
+fuzz-ci: $(ENG_FUZZ) $(UPROT_FUZZ_BIN)
+	@set -e; for f in $(ENG_FUZZ) $(UPROT_FUZZ_BIN); do \
+		d=$(ENG_DIR)/corpus-ci/$$(basename $$f); rm -rf $$d; mkdir -p $$d; \
+		echo "== $$(basename $$f) ($(FUZZ_CI_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_CI_SECONDS) -rss_limit_mb=4096 \
+			$$(case $$f in *hypercall) echo "$(UPROT_FUZZ_OPTS)";; esac) \
+			-print_final_stats=1 -artifact_prefix=$(ENG_DIR)/ $$d \
+			2>&1 | grep -E '^(#|stat::number_of_executed_units|==|SUMMARY|Done)' | tail -4; \
+		test $${PIPESTATUS[0]} -eq 0; done
+	@echo "fuzz-ci: all harnesses ran clean"
