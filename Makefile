@@ -4,7 +4,9 @@
 #   make test       set up, build, host unit tests, QEMU integration tests
 #   make bench      host benchmarks (crypto, fault path)
 #   make bench-boot boot time under Shroud vs without, interleaved
-#   make fuzz       bounded libFuzzer runs (not part of `make test`)
+#   make fuzz       bounded libFuzzer runs, FUZZ_SECONDS each (not in `make test`)
+#   make fuzz-ci    every libFuzzer harness for FUZZ_CI_SECONDS (part of `make test`)
+#   make fuzz-guest hcfuzz at 10^6 hypercalls in one bounded boot
 # Each area keeps its rules in mk/*.mk; this file only ties them together.
 
 TOP      := $(abspath .)
@@ -13,7 +15,7 @@ TP       := $(TOP)/third_party
 PYTHON   ?= python3
 SETUP_STAMP := $(BUILD)/.setup-done
 
-.PHONY: all setup test unit integration run bench bench-boot fuzz clean
+.PHONY: all setup test unit integration run bench bench-boot fuzz fuzz-ci fuzz-guest clean
 all:
 
 # setup runs on every `make test`/`make run`; it is idempotent and fast once done.
@@ -25,6 +27,7 @@ include $(sort $(wildcard mk/*.mk))
 test: setup
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz-ci
 	$(MAKE) integration
 
 # CMD reaches the runner through the environment, so any quoting survives.

@@ -88,9 +88,11 @@ fuzz-ci: $(ENG_FUZZ) $(UPROT_FUZZ_BIN)
 	@set -e; for f in $(ENG_FUZZ) $(UPROT_FUZZ_BIN); do \
 		d=$(ENG_DIR)/corpus-ci/$$(basename $$f); rm -rf $$d; mkdir -p $$d; \
 		echo "== $$(basename $$f) ($(FUZZ_CI_SECONDS) s)"; \
-		$$f -max_total_time=$(FUZZ_CI_SECONDS) -rss_limit_mb=4096 \
+		rc=0; $$f -max_total_time=$(FUZZ_CI_SECONDS) -rss_limit_mb=4096 \
 			$$(case $$f in *hypercall) echo "$(UPROT_FUZZ_OPTS)";; esac) \
 			-print_final_stats=1 -artifact_prefix=$(ENG_DIR)/ $$d \
-			2>&1 | grep -E '^(#|stat::number_of_executed_units|==|SUMMARY|Done)' | tail -4; \
-		test $${PIPESTATUS[0]} -eq 0; done
+			> $$d.log 2>&1 || rc=$$?; \
+		grep -E '^(Done|stat::number_of_executed_units|SUMMARY)|ERROR|abort|stopped|lost' $$d.log | tail -6; \
+		if [ $$rc -ne 0 ]; then echo "fuzz-ci: $$(basename $$f) failed (rc $$rc), log $$d.log"; exit 1; fi; \
+	done
 	@echo "fuzz-ci: all harnesses ran clean"

@@ -10,7 +10,9 @@
  *   bytes 2-23  arguments, mapped into interesting ranges (GVAs near the
  *               user pages, lengths of a few pages, small ids and flags)
  * Checked after every event: RAX is 0, positive, or a documented error
- * code; a fault's verdict is never STOP (the guest never stops the VM).
+ * code; a fault's verdict is never STOP (the guest never stops the VM);
+ * no owner-only frame is mapped as plaintext for a context that may not
+ * read it.
  * At the end every owner lets go (UNPROTECT) and each data frame holds
  * what the guest wrote, or zeros (a frame wiped after REMAP): no protected
  * byte is lost, altered or left encrypted.  Any violation aborts.
@@ -114,6 +116,31 @@ static int rax_ok(uint64_t rax)
 	}
 }
 
+/* Owner-only plaintext: after @v's fault on @gpa, if the frame belongs to
+ * an encrypted owner-only partition that @v may not read, it is not mapped
+ * to @v as plaintext (the map is this CPU's: what it holds, @v can read).
+ * CLEAR-tier partitions (PUBLIC, INTERNAL) are clear in RAM by design. */
+static void check_owner_only(const struct prot_view *v, uint64_t gpa)
+{
+	const struct part_extent *x = part_map_lookup(&prot.mpe.map,
+						      mk_gfn(gpa >> 12));
+	const struct partition *p = x ? part_get(&prot.mpe.parts, x->part_id)
+				      : NULL;
+	uint64_t e;
+
+	if (!p || p->access == PART_ACC_ANY || p->tier == PART_TIER_CLEAR ||
+	    (p->owner == (v->cr3 & PART_OWNER_MASK) &&
+	     (p->access == PART_ACC_OWNER || v->cpl == 3)))
+		return;
+	e = gpmap_lookup(&gpm, mk_gpa(gpa), NULL);
+	if (e && (e & PTE_ADDR_MASK) == gpa &&
+	    !memcmp(fg.ram + gpa, fg.plain + gpa, 4096)) {
+		fprintf(stderr, "plaintext of 0x%llx mapped for a non-owner\n",
+			(unsigned long long)gpa);
+		abort();
+	}
+}
+
 static void event(const uint8_t *r, uint64_t seq)
 {
 	struct prot_view v = { .cpu = cpu, .cr0 = FG_CR0,
@@ -152,6 +179,7 @@ static void event(const uint8_t *r, uint64_t seq)
 				(unsigned long long)gpa, o.why);
 			abort();
 		}
+		check_owner_only(&v, gpa);
 	} else if (what == 9) {
 		prot_cr3_write(&v, v.cr3);
 	} else {
