@@ -228,6 +228,11 @@ int shroud_events(struct shroud_event *ev, unsigned cap, unsigned flags)
 		errno = EINVAL;
 		return -1;
 	}
+	/* The hypervisor writes only into pages the caller has mapped
+	 * writable; a copy-on-write page still shared after fork() is not
+	 * yet: writing it first makes it the caller's own. */
+	if (ev && cap)
+		memset(ev, 0, (size_t)cap * sizeof(*ev));
 	return (int)ret_errno(shroud_hypercall(SHROUD_HC_EVENTS, (uintptr_t)ev,
 					       cap, flags, 0, NULL));
 }
