@@ -113,7 +113,8 @@ enum mpe_act_type {
 enum mpe_raise {
 	MPE_RAISE_ANOMALY_EXEC = 1, MPE_RAISE_ANOMALY_REPORT,
 	MPE_RAISE_DENIED_WRITE, MPE_RAISE_DENIED_READ, MPE_RAISE_TIER_CHANGE,
-	MPE_RAISE_INTEGRITY
+	MPE_RAISE_INTEGRITY,
+	MPE_RAISE_WIPED		/* executor: ENCRYPT failed, frame wiped */
 };
 
 struct mpe_action {

@@ -1,5 +1,5 @@
 /*
- * mm/mpe_exec.c - executor of MPE actions (mm/mpe_exec.h).
+ * prot/mpe_exec.c - executor of MPE actions (prot/mpe_exec.h).
  */
 #include "prot/mpe_exec.h"
 
@@ -37,6 +37,31 @@ static int frame_decrypt(struct mpe_exec *x, const struct partition *p,
 	return 0;
 }
 
+/*
+ * A GCM frame used up its counter under the current key: (key, frame,
+ * counter) is the nonce and must never repeat, so the partition moves to a
+ * new epoch (a fresh key) and the frame's counter starts again.  A rotation
+ * still in flight is finished first (its stale frames re-encrypted, the old
+ * key retired), since a slot holds two epochs at most.  0, or the error
+ * that kept the rotation from happening (-ENG_ERANGE: another frame ran
+ * out while finishing the previous rotation).
+ */
+static int rekey_for_counter(struct mpe_exec *x, struct partition *p)
+{
+	int64_t left;
+
+	if (x->rekeying)	/* a frame ran out while finishing a rotation */
+		return -ENG_ERANGE;
+	x->rekeying = true;
+	left = mpe_exec_sweep(x, p->id, UINT32_MAX);
+	x->rekeying = false;
+	if (left < 0)
+		return (int)left;
+	if (left > 0)
+		return -ENG_ERANGE;
+	return mpe_exec_rotate(x, p->id);
+}
+
 static int frame_encrypt(struct mpe_exec *x, const struct partition *p,
 			 gfn_t g, struct fmeta *f, void *buf)
 {
@@ -48,6 +73,14 @@ static int frame_encrypt(struct mpe_exec *x, const struct partition *p,
 		return -ENG_ENOENT;
 	if (p->cipher == PART_CIPHER_GCM) {
 		ctr = fmeta_next_ctr(f);
+		if (ctr == -ENG_ERANGE) {
+			rc = rekey_for_counter(x, part_get(&x->m->parts, p->id));
+			k = rc ? NULL : part_key(x, p, p->key_epoch);
+			if (!k)
+				return rc ? rc : -ENG_ENOENT;
+			fmeta_reset_ctr(f);
+			ctr = fmeta_next_ctr(f);
+		}
 		if (ctr < 0)
 			return (int)ctr;
 		rc = aem_gcm_encrypt_frame(k, g, (uint32_t)ctr, buf, f->tag);
@@ -112,33 +145,89 @@ static int run_crypto(struct mpe_exec *x, const struct mpe_action *a)
 	return rc;
 }
 
+/* Actions that only ever raise protection: after an error the rest of
+ * the list still runs these, and skips the others (MAP, DECRYPT, MERGE,
+ * MOVE), so a partition ends at least as protected as before. */
+static bool protective(uint32_t type)
+{
+	return type == MPE_ACT_UNMAP || type == MPE_ACT_ENCRYPT ||
+	       type == MPE_ACT_RAISE || type == MPE_ACT_DROP ||
+	       type == MPE_ACT_SPLIT;
+}
+
+/* An ENCRYPT that failed leaves no plaintext behind: every frame of the
+ * action still clear is wiped and reported (MPE_RAISE_WIPED). */
+static void wipe_clear_frames(struct mpe_exec *x, const struct mpe_action *a)
+{
+	for (uint64_t g = a->gfn; g < a->gfn + a->nframes; g++) {
+		struct fmeta *f = fmeta_get(&x->m->fm, mk_gfn(g));
+		uint8_t *buf;
+
+		if (!f || fmeta_encrypted(f))
+			continue;
+		buf = x->ops.frame(x->ops.ctx, mk_gfn(g));
+		if (buf)
+			for (uint32_t i = 0; i < FRAME_SIZE; i++)
+				buf[i] = 0;
+		if (x->ops.raise) {
+			struct mpe_action r = *a;
+
+			r.type = MPE_ACT_RAISE;
+			r.code = MPE_RAISE_WIPED;
+			r.gfn = g;
+			r.nframes = 1;
+			x->ops.raise(x->ops.ctx, &r);
+		}
+	}
+}
+
+static int run_one(struct mpe_exec *x, const struct mpe_action *a);
+
 int mpe_exec_run(struct mpe_exec *x, const struct mpe_action *a, uint32_t n)
+{
+	int first = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int rc;
+
+		if (first && !protective(a[i].type))
+			continue;
+		rc = run_one(x, &a[i]);
+		if (rc && a[i].type == MPE_ACT_ENCRYPT)
+			wipe_clear_frames(x, &a[i]);
+		if (rc && !first)
+			first = rc;
+	}
+	return first;
+}
+
+static int run_one(struct mpe_exec *x, const struct mpe_action *a)
 {
 	int rc = 0;
 
-	for (uint32_t i = 0; i < n && !rc; i++) {
-		switch (a[i].type) {
+	{
+		switch (a->type) {
 		case MPE_ACT_DECRYPT:
 		case MPE_ACT_ENCRYPT:
-			rc = run_crypto(x, &a[i]);
+			rc = run_crypto(x, a);
 			break;
 		case MPE_ACT_RAISE:
 			if (x->ops.raise)
-				x->ops.raise(x->ops.ctx, &a[i]);
+				x->ops.raise(x->ops.ctx, a);
 			break;
 		case MPE_ACT_DROP: {
 			const struct partition *p = part_get(&x->m->parts,
-							     a[i].part);
+							     a->part);
 			uint32_t key = p ? p->key_id : 0;
 
-			if (p && mpe_part_drop(x->m, a[i].part) == 0 &&
+			if (p && mpe_part_drop(x->m, a->part) == 0 &&
 			    aem_key_close(x->aem, key) == -ENG_EINVAL)
 				rc = -ENG_EINVAL;	/* -ENOENT: had no key */
 			break;
 		}
 		default:
 			if (x->ops.map)
-				rc = x->ops.map(x->ops.ctx, &a[i]);
+				rc = x->ops.map(x->ops.ctx, a);
 		}
 	}
 	return rc;

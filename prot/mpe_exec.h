@@ -8,7 +8,8 @@
  * ENCRYPT a frame: skipped if already encrypted under the partition's
  * current epoch; re-keyed (decrypt old epoch, encrypt new) if under the
  * previous one; GCM partitions take the next per-frame counter and store
- * the tag in the frame's metadata. DECRYPT: skipped if clear; GCM tags are
+ * the tag in the frame's metadata; a frame whose counter is used up moves
+ * the partition to a new epoch (fresh key, the frame's counter restarts). DECRYPT: skipped if clear; GCM tags are
  * verified, a mismatch leaves the frame encrypted, takes it out of the
  * working set, RAISEs MPE_RAISE_INTEGRITY and stops the list (-ENG_EBADMSG).
  * Partition keys are opened in the AEM on first use (epoch = key_epoch).
@@ -34,9 +35,14 @@ struct mpe_exec {
 	struct aem *aem;
 	struct mpe_exec_ops ops;
 	uint64_t frames_encrypted, frames_decrypted;
+	bool rekeying;		/* inside a counter-exhaustion re-key */
 };
 
-/* Run n actions in order, stopping at the first error (returned). */
+/* Run n actions in order.  After the first error (returned) only the
+ * protective actions still run (UNMAP, ENCRYPT, RAISE, DROP, SPLIT): the
+ * list either completes or leaves its partitions at least as protected as
+ * before; a frame an ENCRYPT could not encrypt is wiped and RAISEd
+ * (MPE_RAISE_WIPED), never left clear. */
 int mpe_exec_run(struct mpe_exec *x, const struct mpe_action *a,
 		 uint32_t n) ENG_WUR;
 /* mpe_handle() into a stack list of MPE_EXEC_LIST actions, then run them. */

@@ -139,6 +139,12 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
 			 "integrity check", (unsigned)a->part + 1,
 			 (unsigned long long)(a->gfn << 12));
 		break;
+	case MPE_RAISE_WIPED:
+		prot_event(SHROUD_EV_WIPED, a->part, gva, a->gfn << 12);
+		log_err("prot", "partition %u: frame 0x%llx could not be "
+			"re-encrypted: wiped", (unsigned)a->part + 1,
+			(unsigned long long)(a->gfn << 12));
+		break;
 	case MPE_RAISE_ANOMALY_EXEC:
 		c->flags.exec_denied = true;
 		/* fall through */

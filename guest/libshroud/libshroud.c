@@ -516,9 +516,9 @@ const char *shroud_tier_name(unsigned t)
 const char *shroud_event_name(unsigned t)
 {
 	static const char *const n[] = { "?", "DENIED", "TAMPER", "ANOMALY",
-					 "REMAP", "FOREIGN_READ" };
+					 "REMAP", "FOREIGN_READ", "WIPED" };
 
-	return t < 6 ? n[t] : "?";
+	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
 }
 
 const char *shroud_strerror(int err)

@@ -39,7 +39,9 @@
 
 /* ABI version: major changes break callers, minor ones only add calls. */
 #define SHROUD_ABI_MAJOR	1u
-#define SHROUD_ABI_MINOR	1u	/* 1.1: calls 1-6 (protected memory) */
+#define SHROUD_ABI_MINOR	2u	/* 1.1: calls 1-6 (protected memory);
+					 * 1.2: SHROUD_EV_WIPED, QUERY's RBX/RSI
+					 * for the owner only */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -188,6 +190,9 @@ struct shroud_event {
 #define SHROUD_EV_ANOMALY	3u	/* instruction fetch from a protected data frame */
 #define SHROUD_EV_REMAP		4u	/* the owner's GVA now maps another GPA */
 #define SHROUD_EV_FOREIGN_READ	5u	/* another context read ciphertext */
+#define SHROUD_EV_WIPED		6u	/* a clear frame could not be re-encrypted:
+					 * wiped (its contents are lost, never
+					 * left clear); ABI 1.2 */
 
 /*
  * SHROUD_HC_EVENTS - read (and optionally clear) the events of the

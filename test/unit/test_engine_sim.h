@@ -101,7 +101,7 @@ static struct sim *sim_new(const struct mpe_config *cfg, uint64_t seed)
 	    mpe_init(&s->m, &st, cfg))
 		abort();
 	s->x = (struct mpe_exec){ &s->m, &s->aem,
-		{ sim_frame, sim_npt, sim_raise, s }, 0, 0 };
+		{ sim_frame, sim_npt, sim_raise, s }, 0, 0, false };
 	return s;
 }
 

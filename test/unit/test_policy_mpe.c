@@ -285,6 +285,85 @@ static void test_gcm_integrity(void **state)
 	sim_free(s);
 }
 
+/* Issue 8 item 2: a GCM frame whose 24-bit counter is used up re-keys the
+ * partition (new epoch) instead of failing; before, the switch away
+ * stopped with -ENG_ERANGE and left the frame clear while the owner was
+ * away. */
+static void set_ctr(struct sim *s, uint64_t g, uint32_t ctr)
+{
+	struct fmeta *f = fmeta_get(&s->m.fm, mk_gfn(g));
+
+	assert_non_null(f);
+	f->word = (f->word & 0xffu) | (ctr << FMETA_CTR_SHIFT);
+}
+
+static int switch_to(struct sim *s, uint64_t ctx)
+{
+	struct mpe_event ev = { .type = MPE_EV_CTX_SWITCH, .ctx = ctx };
+
+	return mpe_exec_event(&s->x, &ev);
+}
+
+static void test_gcm_counter_exhaustion_rekeys(void **state)
+{
+	struct sim *s = sim_new(NULL, 9);
+	const struct partition *p;
+
+	(void)state;
+	assert_int_equal(sim_classify(s, 0, 4, PART_SENS_SECRET, PART_PROF_HEAP,
+				      PART_ACC_OWNER, CTX_A, PART_CIPHER_GCM), 0);
+	p = part_at(s, 0);
+	assert_int_equal(sim_access(s, 0, MPE_ACC_R, CTX_A, true, 0), 0);
+	set_ctr(s, 0, FMETA_CTR_MAX);
+	assert_int_equal(switch_to(s, CTX_B), 0);	/* owner away */
+	assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(0))));
+	assert_memory_not_equal(s->mem[0], s->plain[0], 4096);
+	assert_int_equal(p->key_epoch, 1);		/* a fresh key */
+	assert_int_equal(fmeta_ctr(fmeta_get(&s->m.fm, mk_gfn(0))), 1);
+	chk(s, true);
+	assert_int_equal(switch_to(s, CTX_A), 0);
+	assert_int_equal(sim_access(s, 0, MPE_ACC_R, CTX_A, true, 0), 0);
+	assert_memory_equal(s->mem[0], s->plain[0], 4096);
+	assert_int_equal(sim_access(s, 3, MPE_ACC_R, CTX_A, true, 0), 0);
+	assert_memory_equal(s->mem[3], s->plain[3], 4096);	/* old epoch */
+	chk(s, true);
+	sim_free(s);
+}
+
+/* ... and when even that is impossible (another frame ran out while the
+ * previous rotation is finished), the list still runs its protective
+ * actions: the frame that could not be encrypted is wiped and reported,
+ * the others are encrypted; nothing is left clear while the owner is away. */
+static void test_failed_encrypt_wipes(void **state)
+{
+	static const uint8_t zero[4096];
+	struct sim *s = sim_new(NULL, 10);
+	const struct partition *p;
+
+	(void)state;
+	assert_int_equal(sim_classify(s, 0, 4, PART_SENS_SECRET, PART_PROF_HEAP,
+				      PART_ACC_OWNER, CTX_A, PART_CIPHER_GCM), 0);
+	p = part_at(s, 0);
+	/* Frame 2: encrypted with the last counter of epoch 0. */
+	assert_int_equal(sim_access(s, 2, MPE_ACC_R, CTX_A, true, 0), 0);
+	set_ctr(s, 2, FMETA_CTR_MAX - 1);
+	assert_int_equal(switch_to(s, CTX_B), 0);
+	assert_int_equal(fmeta_ctr(fmeta_get(&s->m.fm, mk_gfn(2))), FMETA_CTR_MAX);
+	assert_int_equal(switch_to(s, CTX_A), 0);
+	assert_int_equal(sim_access(s, 0, MPE_ACC_R, CTX_A, true, 0), 0);
+	assert_int_equal(sim_access(s, 1, MPE_ACC_R, CTX_A, true, 0), 0);
+	assert_int_equal(mpe_exec_rotate(&s->x, p->id), 0);	/* 2, 3 stale */
+	set_ctr(s, 0, FMETA_CTR_MAX);
+	assert_int_equal(switch_to(s, CTX_B), -ENG_ERANGE);
+	assert_int_equal(s->raised[MPE_RAISE_WIPED], 1);
+	assert_memory_equal(s->mem[0], zero, 4096);		/* wiped */
+	assert_int_equal(s->perms[0], 0);
+	assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(1))));
+	assert_memory_not_equal(s->mem[1], s->plain[1], 4096);
+	assert_int_equal(s->perms[1], 0);
+	sim_free(s);
+}
+
 static void test_random_events(void **state)
 {
 	struct mpe_config cfg = { 4, 3, 2, 3 };
@@ -385,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_tiers_hysteresis_floor),
 		cmocka_unit_test(test_rotation_sweep),
 		cmocka_unit_test(test_gcm_integrity),
+		cmocka_unit_test(test_gcm_counter_exhaustion_rekeys),
+		cmocka_unit_test(test_failed_encrypt_wipes),
 		cmocka_unit_test(test_random_events),
 		cmocka_unit_test(test_bad_events),
 	};
