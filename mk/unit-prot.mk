@@ -82,7 +82,9 @@ fuzz-prot: $(UPROT_FUZZ_BIN)
 fuzz: fuzz-prot
 
 # CI: every harness for a bounded time (the hypercall layer, the partition
-# map, the policy), each from an empty corpus; a crash fails the run.
+# map, the policy), each from an empty corpus (the hypercall harness also
+# replays test/fuzz/regress/, inputs that failed an older tree); a crash
+# fails the run.
 FUZZ_CI_SECONDS ?= 60
 fuzz-ci: $(ENG_FUZZ) $(UPROT_FUZZ_BIN)
 	@set -e; for f in $(ENG_FUZZ) $(UPROT_FUZZ_BIN); do \
@@ -91,6 +93,7 @@ fuzz-ci: $(ENG_FUZZ) $(UPROT_FUZZ_BIN)
 		rc=0; $$f -max_total_time=$(FUZZ_CI_SECONDS) -rss_limit_mb=4096 \
 			$$(case $$f in *hypercall) echo "$(UPROT_FUZZ_OPTS)";; esac) \
 			-print_final_stats=1 -artifact_prefix=$(ENG_DIR)/ $$d \
+			$$(case $$f in *hypercall) echo "$(TOP)/test/fuzz/regress";; esac) \
 			> $$d.log 2>&1 || rc=$$?; \
 		grep -E '^(Done|stat::number_of_executed_units|SUMMARY)|ERROR|abort|stopped|lost' $$d.log | tail -6; \
 		if [ $$rc -ne 0 ]; then echo "fuzz-ci: $$(basename $$f) failed (rc $$rc), log $$d.log"; exit 1; fi; \

@@ -116,21 +116,57 @@ static int rax_ok(uint64_t rax)
 	}
 }
 
-/* Owner-only plaintext: after @v's fault on @gpa, if the frame belongs to
- * an encrypted owner-only partition that @v may not read, it is not mapped
- * to @v as plaintext (the map is this CPU's: what it holds, @v can read).
- * CLEAR-tier partitions (PUBLIC, INTERNAL) are clear in RAM by design. */
+/*
+ * The harness's model of owner-only frames: PROTECT calls that succeeded
+ * with an owner policy and sensitivity CONFIDENTIAL or SECRET (encrypted
+ * tiers), frame by frame, until their UNPROTECT.  (A and B share their
+ * user page tables, so a GVA of the data pages names one frame.)
+ */
+static uint16_t model_id[FG_RAM_SIZE >> 12];	/* guest id, 0 = none */
+static uint64_t model_owner[FG_RAM_SIZE >> 12];
+static uint8_t model_user[FG_RAM_SIZE >> 12];	/* OWNER_USER policy */
+
+static void model_protect(const struct prot_view *v, const struct hc_regs *in,
+			  uint64_t id)
+{
+	uint64_t k, pages = in->rcx >> 12;
+
+	if ((in->rsi & SHROUD_POLICY_MASK) == SHROUD_POLICY_ANY ||
+	    in->rdx < SHROUD_SENS_CONFIDENTIAL)
+		return;
+	for (k = 0; k < pages; k++) {
+		uint64_t gva = in->rbx + (k << 12), pte, g;
+
+		if (gva < FG_UBASE || gva >= FG_UBASE + (2ull << 20))
+			abort();	/* PROTECT took a page it cannot have */
+		pte = fg_u64(&fg, FG_PT)[((gva - FG_UBASE) >> 12) & 0x1ff];
+		g = (pte & PTE_ADDR_MASK) >> 12;
+		if (g >= FG_RAM_SIZE >> 12)
+			abort();
+		model_id[g] = (uint16_t)id;
+		model_owner[g] = v->cr3 & PART_OWNER_MASK;
+		model_user[g] = (in->rsi & SHROUD_POLICY_MASK) ==
+				SHROUD_POLICY_OWNER_USER;
+	}
+}
+
+static void model_unprotect(uint64_t id)
+{
+	for (size_t g = 0; g < FG_RAM_SIZE >> 12; g++)
+		if (model_id[g] == id)
+			model_id[g] = 0;
+}
+
+/* After @v's fault on @gpa: an owner-only frame is never mapped as
+ * plaintext for a context that may not read it (the map is this CPU's:
+ * what it holds, @v can read). */
 static void check_owner_only(const struct prot_view *v, uint64_t gpa)
 {
-	const struct part_extent *x = part_map_lookup(&prot.mpe.map,
-						      mk_gfn(gpa >> 12));
-	const struct partition *p = x ? part_get(&prot.mpe.parts, x->part_id)
-				      : NULL;
-	uint64_t e;
+	uint64_t g = gpa >> 12, e;
 
-	if (!p || p->access == PART_ACC_ANY || p->tier == PART_TIER_CLEAR ||
-	    (p->owner == (v->cr3 & PART_OWNER_MASK) &&
-	     (p->access == PART_ACC_OWNER || v->cpl == 3)))
+	if (!model_id[g] ||
+	    (model_owner[g] == (v->cr3 & PART_OWNER_MASK) &&
+	     (!model_user[g] || v->cpl == 3)))
 		return;
 	e = gpmap_lookup(&gpm, mk_gpa(gpa), NULL);
 	if (e && (e & PTE_ADDR_MASK) == gpa &&
@@ -158,10 +194,27 @@ static void event(const uint8_t *r, uint64_t seq)
 
 		if (what == 2 || what == 3)	/* ids */
 			h.rbx = u64(r + 2) % 40;
+		if (what == SHROUD_HC_PROTECT && (r[20] & 3)) {
+			/* mostly well-formed: a few data pages, a valid class
+			 * and policy, GCM or XTS, sometimes a working-set size */
+			h.rbx = FG_DATA_GVA + (uint64_t)(r[2] % FG_DATA_PAGES) * 0x1000;
+			h.rcx = (1u + r[3] % 6) * 0x1000ull;
+			h.rdx = r[4] % 4;
+			h.rsi = (uint64_t)(r[5] % 3) |
+				((r[6] & 1) ? SHROUD_PF_INTEGRITY : 0) |
+				((r[6] & 2) ? ((uint64_t)(1 + r[7] % 4) <<
+					       SHROUD_PF_WS_SHIFT) : 0);
+		}
 		if ((what == 5 || what == 6) && h.rbx >= FG_DATA_GVA &&
 		    h.rbx < FG_DATA_GVA + FG_DATA_PAGES * 0x1000ull)
 			h.rbx = FG_BUF_GVA;	/* outputs never land on data */
+		struct hc_regs in = h;
+
 		hc_dispatch(&v, &h);
+		if (what == SHROUD_HC_PROTECT && (int64_t)h.rax > 0)
+			model_protect(&v, &in, h.rax);
+		if (what == SHROUD_HC_UNPROTECT && h.rax == 0)
+			model_unprotect(in.rbx);
 		if (!rax_ok(h.rax)) {
 			fprintf(stderr, "call %u: rax 0x%llx\n", what,
 				(unsigned long long)h.rax);
@@ -171,9 +224,9 @@ static void event(const uint8_t *r, uint64_t seq)
 		struct prot_outcome o;
 		uint64_t gpa = fg_data_gpa((unsigned)(r[2] % FG_DATA_PAGES));
 
-		if (r[3] & 1)
+		if ((r[3] & 7) == 7)
 			gpa = ((u64(r + 4) % FG_RAM_SIZE) & ~0xfffull);
-		prot_npf(&v, mk_gpa(gpa), 1u << (r[3] >> 1) % 3, &o);
+		prot_npf(&v, mk_gpa(gpa), 1u << (r[3] >> 3) % 3, &o);
 		if (o.verdict == PROT_STOP) {
 			fprintf(stderr, "npf at 0x%llx stopped the VM: %s\n",
 				(unsigned long long)gpa, o.why);
@@ -227,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 
 	if (n > 64 * REC || setup())
 		return 0;
+	memset(model_id, 0, sizeof(model_id));
 	for (; n >= REC; d += REC, n -= REC)
 		event(d, seq += 1 + (d[1] & 1));
 	release_and_check();
