@@ -189,6 +189,19 @@ static int64_t classify_runs(struct prot_cpu *c, struct mpe_event *ev,
 	return 0;
 }
 
+/* Live partitions of address space @owner. */
+static unsigned owner_partitions(uint64_t owner)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp = prot_mpe_part((uint16_t)i);
+
+		n += mp && mp->owner == owner;
+	}
+	return n;
+}
+
 int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 {
 	struct prot_cpu *c = pv->cpu;
@@ -207,6 +220,8 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 		rc = -SHROUD_EBUSY;
 	if (rc)
 		return rc;
+	if (owner_partitions(w.cr3 & PART_OWNER_MASK) >= PROT_MAX_PER_OWNER)
+		return -SHROUD_ENOSPC;	/* one process cannot take them all */
 	ev.type = MPE_EV_CLASSIFY;
 	ev.attr.profile = PART_PROF_DATA;
 	ev.attr.sens = (uint8_t)r->rdx;
@@ -356,8 +371,8 @@ int64_t prot_hc_list(const struct prot_view *pv, struct hc_regs *r)
 
 /* Copy to the caller's GVA: user-writable pages of RAM (when the caller
  * runs at CPL 3), never a protected frame. */
-static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
-			      const void *src, uint64_t len)
+static int64_t caller_copy(const struct prot_view *pv, uint64_t gva,
+			   const void *src, uint64_t len, int passes)
 {
 	struct gpt_walk w = caller_walk(pv);
 	int user = pv->cpl == 3, pass;
@@ -365,7 +380,7 @@ static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
 
 	/* Pass 0 checks every page, pass 1 copies: a refused call writes
 	 * nothing. */
-	for (pass = 0; pass < 2; pass++) {
+	for (pass = 0; pass < passes; pass++) {
 		uint64_t at = gva, left = len;
 
 		s = src;
@@ -389,6 +404,20 @@ static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
 		}
 	}
 	return 0;
+}
+
+static int64_t copy_to_caller(const struct prot_view *pv, uint64_t gva,
+			      const void *src, uint64_t len)
+{
+	return caller_copy(pv, gva, src, len, 2);
+}
+
+/* The caller's output buffer [gva, gva + len) is writable for it: 0 or
+ * -SHROUD_EFAULT (checked whole, before anything is written). */
+static int64_t check_caller_buf(const struct prot_view *pv, uint64_t gva,
+				uint64_t len)
+{
+	return caller_copy(pv, gva, NULL, len, 1);
 }
 
 static void fill_stats(struct shroud_stats *s)
@@ -463,6 +492,9 @@ int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r)
 		return -SHROUD_ENODEV;
 	if (!cap || cap > 256 || (r->rdx & ~(uint64_t)SHROUD_EVF_CLEAR) || r->rsi)
 		return -SHROUD_EINVAL;
+	/* The whole buffer, even when there is nothing to report yet. */
+	if (check_caller_buf(pv, gva, cap * sizeof(struct shroud_event)))
+		return -SHROUD_EFAULT;
 	while (k < prot.ev_n && n < cap) {
 		const struct prot_event_rec *e =
 			&prot.ev[(prot.ev_head + k) % PROT_EVENTS];

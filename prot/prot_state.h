@@ -28,6 +28,7 @@
 #include "prot/protect.h"
 
 #define PROT_MAX_PARTS	32u			/* guest partitions */
+#define PROT_MAX_PER_OWNER 16u		/* of them, one address space's */
 #define PROT_PART_SLOTS	(PROT_MAX_PARTS + 1)	/* + the MPE quarantine */
 #define PROT_EXT_CAP	8192u			/* extents: scattered frames */
 #define PROT_WS_CAP	16u			/* largest working set W */

@@ -7,7 +7,9 @@
 # with SHROUD_MALLOC_VERBOSE, prompt-guard (static, and dynamic under the
 # preload) reproduces the plaintext's SHA-256, memscan finds the markers of
 # an unprotected protect-demo (the control the guest tests rely on) and
-# hcfuzz says "not under Shroud".   env: GL_DIR = build/guest.
+# hcfuzz says "not under Shroud".  Without SHROUD_MALLOC_FALLBACK=1 the
+# preload refuses to serve unprotected memory (a program fails, loudly);
+# the other checks opt in.   env: GL_DIR = build/guest.
 set -euo pipefail
 d=${GL_DIR:?}
 pre=$d/shroud-malloc.so
@@ -17,6 +19,11 @@ trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "host-test: FAIL $*" >&2; exit 1; }
 
 SHROUD_DISABLE=1 "$d/test_libshroud"
+# Off Shroud, without the opt-in: the allocation is refused, and said so.
+rc=0; err=$(LD_PRELOAD=$pre ls / 2>&1 >/dev/null) || rc=$?
+[ $rc != 0 ] && grep -q "allocation refused" <<<"$err" ||
+	fail "unprotected heap served without SHROUD_MALLOC_FALLBACK (rc=$rc): $err"
+export SHROUD_MALLOC_FALLBACK=1
 seq 1 200000 | sort -R > "$tmp/in"
 sort -n "$tmp/in" > "$tmp/want"
 LD_PRELOAD=$pre sort -n "$tmp/in" > "$tmp/got"
@@ -34,9 +41,8 @@ for sh in dash bash; do
 done
 out=$(LD_PRELOAD=$pre "$d/mt_test" 4 20000)
 grep -q "mt_test: ok" <<<"$out" || fail "mt_test: $out"
-[ -z "$(LD_PRELOAD=$pre ls / 2>&1 >/dev/null)" ] || fail "warning without VERBOSE"
-LD_PRELOAD=$pre SHROUD_MALLOC_VERBOSE=1 ls / 2>&1 >/dev/null | grep -q "not under Shroud" ||
-	fail "no warning with VERBOSE"
+LD_PRELOAD=$pre ls / 2>&1 >/dev/null | grep -q "WARNING: not under Shroud: heap NOT protected" ||
+	fail "fallback without its warning"
 want=$(sha256sum < "$d/prompt.txt" | cut -d' ' -f1)
 out=$("$d/prompt-guard" --once --key-file "$d/prompt.key" "$d/prompt.sealed")
 grep -q "sha256=$want" <<<"$out" || fail "prompt-guard sha256: $out"

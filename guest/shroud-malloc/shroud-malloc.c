@@ -7,7 +7,7 @@
  *   LD_PRELOAD=/usr/lib/shroud-malloc.so program ...
  *
  * Layout: small blocks (<= SM_SMALL_MAX) come from arenas of SM_ARENA
- * bytes obtained with shroud_alloc(SECRET, OWNER | FALLBACK); each block
+ * bytes obtained with shroud_alloc(SECRET, OWNER); each block
  * has a 16-byte header and belongs to a power-of-two size class (16 B ..
  * 1 MiB) with a singly linked free list threaded through the freed blocks
  * (so the lists, too, are protected).  Larger blocks get their own
@@ -23,8 +23,10 @@
  * destructor: an address space that goes away must not leave partitions
  * behind (the kernel reuses their frames).  A process killed by a signal
  * cannot do this; the hypervisor has to notice (see the report).
- * Not under Shroud: plain mmap'd locked memory; with SHROUD_MALLOC_VERBOSE
- * set, one warning line on stderr.  No stdio and no libc allocation inside.
+ * Not under Shroud, or with the hypervisor's tables full: allocations fail
+ * (ENOMEM, one line on stderr) unless SHROUD_MALLOC_FALLBACK=1 asks for
+ * plain mmap'd locked memory, which is then announced on stderr too.
+ * No stdio and no libc allocation inside.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -97,31 +99,54 @@ static void *plain_map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* SHROUD_MALLOC_FALLBACK=1: serve unprotected memory when the heap cannot
+ * be protected (not under Shroud, hypervisor tables full).  Off by
+ * default: then such an allocation fails (ENOMEM), with one line on
+ * stderr, and no secret silently lands in plaintext. */
+static int fallback_allowed(void)
+{
+	const char *v = getenv("SHROUD_MALLOC_FALLBACK");
+
+	return v && v[0] == '1' && !v[1];
+}
+
 /* Protected memory of len bytes, or plain memory after finalization. */
 static void *get_mem(size_t len)
 {
+	int fb = fallback_allowed();
 	void *p;
 
 	if (finalized)
 		return plain_map(len);
 	p = shroud_alloc(len, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER |
-			 SHROUD_ALLOC_FALLBACK | SHROUD_ALLOC_KEEP);
-	if (!p && errno == ENOSPC) {
-		/* Hypervisor tables full: serve the program, say so. */
-		if (getenv("SHROUD_MALLOC_VERBOSE"))
-			note("shroud-malloc: hypervisor tables full: "
-			     "allocation not protected\n");
-		p = plain_map(len);
-		return p;
+			 (fb ? SHROUD_ALLOC_FALLBACK : 0) | SHROUD_ALLOC_KEEP);
+	if (!p && (errno == ENOSPC || errno == ENODEV)) {
+		int why = errno;
+
+		if (!fb) {
+			if (!warned++)
+				note(why == ENOSPC ?
+				     "shroud-malloc: hypervisor tables full: "
+				     "allocation refused (SHROUD_MALLOC_FALLBACK=1 "
+				     "serves unprotected memory)\n" :
+				     "shroud-malloc: not under Shroud: allocation "
+				     "refused (SHROUD_MALLOC_FALLBACK=1 serves "
+				     "unprotected memory)\n");
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (!warned++)
+			note("shroud-malloc: WARNING: hypervisor tables full: "
+			     "heap NOT protected (SHROUD_MALLOC_FALLBACK=1)\n");
+		return plain_map(len);
 	}
 	/* The child of a fork needs its heap (libshroud set DONTFORK). */
 	if (p)
 		madvise(p, len, MADV_DOFORK);
 	if (p && !warned && shroud_alloc_id(p) <= 0) {
-		warned = 1;
-		if (getenv("SHROUD_MALLOC_VERBOSE"))
-			note("shroud-malloc: not under Shroud: heap is not "
-			     "protected\n");
+		warned = 1;	/* libshroud's fallback: not under Shroud */
+		note("shroud-malloc: WARNING: not under Shroud: heap NOT "
+		     "protected (SHROUD_MALLOC_FALLBACK=1)\n");
 	}
 	return p;
 }

@@ -200,7 +200,9 @@ struct shroud_event {
  *   IN   RBX = GVA of struct shroud_event[RCX] (writable, not protected)
  *   IN   RCX = capacity in entries (<= 256)
  *   IN   RDX = SHROUD_EVF_CLEAR to remove the returned events
- *   OUT  RAX = number of events written, -SHROUD_EFAULT, -SHROUD_EINVAL
+ *   OUT  RAX = number of events written, -SHROUD_EFAULT (any page of the
+ *        whole RCX-entry buffer not writable for the caller: checked before
+ *        anything is written, even with no event to report), -SHROUD_EINVAL
  */
 #define SHROUD_HC_EVENTS	6u
 #define SHROUD_EVF_CLEAR	1u
