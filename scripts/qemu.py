@@ -4,11 +4,13 @@
 A library for the integration tests and the boot benchmark, and a CLI:
 
     qemu.py run [--cmd CMD] [--no-shroud | --direct] [--set KEY=VALUE ...]
+                [--gdb SOCKET]
         interactive: the guest console (COM1) on this terminal (Ctrl-A x
         quits QEMU), the hypervisor log (COM2) in build/hv.log, its debug
         console keys through the FIFO build/hv-console (echo c > ...).  With
         --cmd, run CMD in the guest, print its output, power off and exit
-        with CMD's exit status.
+        with CMD's exit status.  --gdb SOCKET: QEMU's gdbstub on that unix
+        socket too (target remote SOCKET).
     qemu.py esp OUT.img [--set KEY=VALUE ...]
         write a copy of build/esp.img whose shroud.cfg has KEY replaced.
 
@@ -23,6 +25,13 @@ writable for the debug-console keys); QMP on a unix socket.
 Guest command passing: `shroud.cmd=<hex of the command>` on the kernel
 command line; guest/rootfs/init decodes and runs it, printing
 "shroud-guest: cmd begin" / "shroud-guest: cmd exit=N", then powers off.
+
+Host-side access to guest-physical memory (a physical attacker's view):
+Boot(gdb=True) adds QEMU's gdbstub on a unix socket (-gdb unix:PATH,
+server=on,wait=off); boot.gdb() is a minimal gdb remote-protocol client
+(class Gdb) in physical-memory mode (Qqemu.PhyMemMode:1, QEMU >= 4.1);
+boot.phys_read(addr, n) / boot.phys_write(addr, data) stop the VM around
+the access and let it run again.  Without gdb=True nothing changes.
 
 Every wait is bounded; Boot.close() (also on context exit, at interpreter
 exit and on SIGTERM) kills QEMU and swtpm and removes the temp dir; the
@@ -271,6 +280,220 @@ def encode_cmd(cmd):
 
 
 # --------------------------------------------------------------------------
+# QEMU's gdbstub: guest-physical memory from the host.
+
+class GdbError(BootError):
+    pass
+
+
+class Gdb:
+    """A minimal client of the gdb remote protocol for QEMU's gdbstub,
+    only what a host-side memory attacker needs: stop the VM (^C), read
+    ('m addr,len') and write ('M addr,len:hex') guest-PHYSICAL memory
+    (after 'Qqemu.PhyMemMode:1'), let it run ('c').
+
+    Packets are '$data#xx' (xx: the sum of the data bytes mod 256, two hex
+    digits), each answered by '+' (or '-': send again).  QEMU stops the
+    VM when a client connects and when it receives any byte while the VM
+    runs (0x03 by convention), and reports each stop with a 'T..' stop
+    reply; while the VM runs it processes no packets.  So every access is
+    halt() ... resume() (paused() is both, around a with block); the
+    client keeps the run state it left the VM in (running after
+    connect()).  Every wait is bounded by timeout."""
+
+    CHUNK = 1024            # bytes per m/M packet (QEMU: 4096-byte packets)
+
+    def __init__(self, path, timeout=30):
+        self.path = path
+        self.timeout = timeout
+        self.sock = None
+        self.buf = b""
+        self.running = None
+        self.stops = []         # stop replies seen ('T02thread:...;')
+
+    # -- connection ----------------------------------------------------------
+
+    def connect(self, was_running=True):
+        """Connect and switch to physical-memory mode.  was_running:
+        whether the VM ran before (then QEMU stops it on the connection and
+        sends a stop reply, which is awaited, and the VM runs again when
+        connect returns; else it stays stopped)."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.path)
+                break
+            except OSError as e:
+                s.close()
+                if time.monotonic() > deadline:
+                    raise GdbError("gdbstub %s: %s" % (self.path, e))
+                time.sleep(0.05)
+        s.settimeout(self.timeout)
+        self.sock = s
+        if was_running:
+            self._wait_stop()
+        self.running = False
+        self.command("qSupported")               # any answer will do
+        r = self.command("Qqemu.PhyMemMode:1")
+        if r != "OK":
+            raise GdbError("Qqemu.PhyMemMode:1 refused (%r): QEMU >= 4.1 "
+                           "needed" % r)
+        if was_running:
+            self.resume()
+        return self
+
+    def close(self):
+        if self.sock is not None:
+            try:
+                if self.running is False:
+                    self.resume()
+            except (OSError, BootError):
+                pass
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+            self.sock = None
+
+    # -- bytes and packets -------------------------------------------------
+
+    def _recv(self):
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            raise GdbError("gdbstub: no answer within %ss" % self.timeout)
+        if not data:
+            raise GdbError("gdbstub: connection closed")
+        self.buf += data
+
+    @staticmethod
+    def _frame(data):
+        return b"$%s#%02x" % (data, sum(data) & 0xff)
+
+    def _read_packet(self):
+        """The next '$...#xx' packet's data (acked); '+'/'-' before it are
+        dropped."""
+        while True:
+            i = self.buf.find(b"$")
+            if i >= 0:
+                j = self.buf.find(b"#", i)
+                if j >= 0 and len(self.buf) >= j + 3:
+                    data = self.buf[i + 1:j]
+                    cs = self.buf[j + 1:j + 3]
+                    self.buf = self.buf[j + 3:]
+                    if int(cs, 16) != sum(data) & 0xff:
+                        self.sock.sendall(b"-")
+                        continue
+                    self.sock.sendall(b"+")
+                    return data.decode("latin-1")
+            self._recv()
+
+    def _wait_ack(self):
+        """'+' or '-' for the packet just sent (True: acked)."""
+        while True:
+            for k, ch in enumerate(self.buf):
+                if ch in b"+-":
+                    self.buf = self.buf[k + 1:]
+                    return ch == ord("+")
+                if ch == ord("$"):      # a packet first (a stop reply)
+                    self._stash_packet()
+                    break
+            else:
+                self.buf = b""
+                self._recv()
+
+    def _stash_packet(self):
+        p = self._read_packet()
+        if p[:1] in ("T", "S"):
+            self.stops.append(p)
+            self.running = False
+
+    def _send(self, data):
+        raw = self._frame(data.encode("latin-1"))
+        for _ in range(5):
+            self.sock.sendall(raw)
+            if self._wait_ack():
+                return
+        raise GdbError("gdbstub: packet %r not acknowledged" % data[:40])
+
+    def command(self, data):
+        """Send one packet (the VM stopped) and return its answer."""
+        if self.running:
+            raise GdbError("gdbstub: %r while the VM runs (halt() first)"
+                           % data[:40])
+        self._send(data)
+        return self._read_packet()
+
+    def _wait_stop(self):
+        while True:
+            p = self._read_packet()
+            if p[:1] in ("T", "S"):
+                self.stops.append(p)
+                self.running = False
+                return p
+
+    # -- run state ------------------------------------------------------------
+
+    def halt(self):
+        """Stop the VM (^C); returns its stop reply ('' if it was
+        stopped already)."""
+        if self.running is False:
+            return ""
+        self.sock.sendall(b"\x03")
+        return self._wait_stop()
+
+    def resume(self):
+        """Let the VM run ('c': acked, no answer until the next stop)."""
+        if self.running:
+            return
+        self._send("c")
+        self.running = True
+
+    class _Paused:
+        def __init__(self, g):
+            self.g = g
+
+        def __enter__(self):
+            self.was = self.g.running
+            self.g.halt()
+            return self.g
+
+        def __exit__(self, *exc):
+            if self.was:
+                self.g.resume()
+            return False
+
+    def paused(self):
+        """with gdb.paused(): ... - the VM stopped inside the block (one
+        instant for several accesses), running again after it if it ran
+        before."""
+        return Gdb._Paused(self)
+
+    # -- guest-physical memory (VM stopped) ----------------------------------
+
+    def read(self, addr, n):
+        out = b""
+        while len(out) < n:
+            k = min(self.CHUNK, n - len(out))
+            r = self.command("m%x,%x" % (addr + len(out), k))
+            if not r or r[0] == "E" and len(r) == 3:
+                raise GdbError("read of %d bytes at 0x%x: %r"
+                               % (k, addr + len(out), r))
+            out += bytes.fromhex(r)
+        return out
+
+    def write(self, addr, data):
+        data = bytes(data)
+        for o in range(0, len(data), self.CHUNK):
+            part = data[o:o + self.CHUNK]
+            r = self.command("M%x,%x:%s" % (addr + o, len(part), part.hex()))
+            if r != "OK":
+                raise GdbError("write of %d bytes at 0x%x: %r"
+                               % (len(part), addr + o, r))
+
+
+# --------------------------------------------------------------------------
 # One boot.
 
 class Boot:
@@ -288,11 +511,14 @@ class Boot:
     log_dir:  where console.log / hv.log / qemu.log are kept (default: the
               temp dir, removed at close)
     interactive: console on this process's terminal (CLI run)
+    gdb:      True (a socket in the temp dir) or a path: QEMU's gdbstub on
+              that unix socket, for gdb() / phys_read() / phys_write()
     """
 
     def __init__(self, mode="shroud", cfg=None, cmd=None, cmdline=None,
                  log_dir=None, interactive=False, echo=False, tpm=True,
-                 memory="512M", esp=ESP_IMG, hv_log=None, extra_args=()):
+                 memory="512M", esp=ESP_IMG, hv_log=None, extra_args=(),
+                 gdb=False):
         if mode not in ("shroud", "plain", "direct"):
             raise ValueError(mode)
         self.mode = mode
@@ -317,6 +543,10 @@ class Boot:
         self.t_start = None
         self._closed = False
         self._qmp = None
+        self.gdb_path = (None if not gdb else
+                         gdb if isinstance(gdb, str) else
+                         os.path.join(self.dir, "gdb.sock"))
+        self._gdb = None
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -420,6 +650,8 @@ class Boot:
                 "-qmp", "unix:%s,server=on,wait=off" % self._path("qmp.sock")]
         if self.interactive:
             args += ["-mon", "chardev=con0,mode=readline"]
+        if self.gdb_path:
+            args += ["-gdb", "unix:%s,server=on,wait=off" % self.gdb_path]
         return args + boot + self.extra_args
 
     def _connect_hv(self):
@@ -490,6 +722,11 @@ class Boot:
         if self._closed:
             return
         self._closed = True
+        if self._gdb is not None and self._gdb.sock is not None:
+            try:
+                self._gdb.sock.close()
+            except OSError:
+                pass
         for p in (self.qemu, self.swtpm):
             if p is None:
                 continue
@@ -614,6 +851,37 @@ class Boot:
                 raise BootError("QMP %s: %s" % (execute, r["error"]))
             # events are skipped
 
+    # -- gdbstub: guest-physical memory from the host -------------------------
+
+    def gdb(self, timeout=30):
+        """The connected Gdb client of a Boot(gdb=...) (one per boot; the
+        VM runs again after the connection)."""
+        if not self.gdb_path:
+            raise BootError("no gdbstub: start the Boot with gdb=True")
+        if self._gdb is None:
+            was = True
+            if self._qmp is not None or os.path.exists(
+                    self._path("qmp.sock")):
+                try:
+                    was = self.qmp("query-status").get("running", True)
+                except (OSError, BootError):
+                    pass
+            self._gdb = Gdb(self.gdb_path, timeout).connect(was_running=was)
+        return self._gdb
+
+    def phys_read(self, addr, n):
+        """n bytes of guest-physical memory at addr, the VM stopped for the
+        read."""
+        g = self.gdb()
+        with g.paused():
+            return g.read(addr, n)
+
+    def phys_write(self, addr, data):
+        """Write bytes at guest-physical addr, the VM stopped meanwhile."""
+        g = self.gdb()
+        with g.paused():
+            g.write(addr, data)
+
 
 # --------------------------------------------------------------------------
 # CLI
@@ -654,9 +922,17 @@ def cmd_run(a):
     os.makedirs(BUILD, exist_ok=True)
     if os.path.exists(hv_log):
         os.unlink(hv_log)
+    gdb = False
+    if getattr(a, "gdb", None):
+        gdb = os.path.abspath(a.gdb)
+        if os.path.exists(gdb):
+            os.unlink(gdb)
+        print("qemu.py: gdbstub on %s (gdb: target remote %s; "
+              "maint packet Qqemu.PhyMemMode:1 for physical memory)"
+              % (gdb, gdb), file=sys.stderr)
     if a.cmd is None:
         boot = Boot(mode=mode, cfg=_overrides(a.set), cmdline=a.cmdline,
-                    interactive=True, hv_log=hv_log)
+                    interactive=True, hv_log=hv_log, gdb=gdb)
         print("qemu.py: guest console follows (Ctrl-A x quits); "
               "hypervisor log: %s" % hv_log, file=sys.stderr)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -673,7 +949,7 @@ def cmd_run(a):
             if os.path.exists(keys):
                 os.unlink(keys)
     with Boot(mode=mode, cfg=_overrides(a.set), cmd=a.cmd,
-              cmdline=a.cmdline, echo=True, hv_log=hv_log) as boot:
+              cmdline=a.cmdline, echo=True, hv_log=hv_log, gdb=gdb) as boot:
         rc, _ = boot.wait_cmd(a.timeout)
         try:
             boot.wait_exit(60)
@@ -703,6 +979,8 @@ def main(argv=None):
     r.add_argument("--cmdline", help="kernel command line")
     r.add_argument("--timeout", type=float, default=DEFAULT_BOOT_TIMEOUT,
                    help="seconds until the command must have finished")
+    r.add_argument("--gdb", metavar="SOCKET",
+                   help="also start QEMU's gdbstub on this unix socket")
     r.set_defaults(fn=cmd_run)
     e = sub.add_parser("esp", help="copy the ESP with a changed shroud.cfg")
     e.add_argument("out")
