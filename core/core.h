@@ -26,6 +26,8 @@ void core_print_counters(const struct vcpu *v);
 
 /* The hypervisor's UART (hidden from the guest; the debug console). */
 extern uint16_t core_log_port;
+/* The hypervisor's reserved memory [base, end) (HPA = GPA). */
+extern uint64_t core_hv_base, core_hv_end;
 
 /* The vCPU this CPU runs, for panic(); one CPU until SMP lands. */
 extern struct vcpu *core_current_vcpu;

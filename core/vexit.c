@@ -132,6 +132,39 @@ static int wrmsr_efer(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
+/*
+ * IA32_APIC_BASE (Intel SDM Vol. 3A 10.4.4 and 10.12.5; AMD APM Vol. 2
+ * 16.3.1).  The guest may relocate, enable or disable its APIC and switch
+ * x2APIC mode, but never put the APIC's 4 KiB MMIO page on the
+ * hypervisor's memory: the host's own accesses there would reach the APIC
+ * (its page tables, keys in flight).  The value is checked in full before
+ * the host writes it, since a value the CPU refuses would #GP the host.
+ */
+#define APIC_BASE_BSP	(1ull << 8)
+#define APIC_BASE_EXTD	(1ull << 10)
+#define APIC_BASE_EN	(1ull << 11)
+
+static int wrmsr_apic_base(uint64_t val)
+{
+	uint64_t phys = 1ull << (cpuid(0x80000008).eax & 0xff);
+	uint64_t cur = rdmsr(MSR_APIC_BASE), base = val & ~0xfffull;
+
+	if (val & ~((phys - 1) & ~0xfffull) & ~(APIC_BASE_BSP | APIC_BASE_EXTD |
+						 APIC_BASE_EN))
+		return -ENG_EPERM;		/* reserved bits */
+	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
+		return -ENG_EPERM;		/* x2APIC but disabled: invalid */
+	if ((cur & APIC_BASE_EXTD) && (cur & APIC_BASE_EN) &&
+	    (val & APIC_BASE_EN) && !(val & APIC_BASE_EXTD))
+		return -ENG_EPERM;		/* x2APIC -> xAPIC directly */
+	if (!(cur & APIC_BASE_EN) && (val & APIC_BASE_EXTD))
+		return -ENG_EPERM;		/* disabled -> x2APIC directly */
+	if (base < core_hv_end && base + 0x1000 > core_hv_base)
+		return -ENG_EPERM;		/* onto the hypervisor's memory */
+	wrmsr(MSR_APIC_BASE, (val & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP));
+	return 0;
+}
+
 static void exit_msr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr.rcx;
@@ -139,7 +172,9 @@ static void exit_msr(struct vcpu *v)
 	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
 	int rc;
 
-	if (msr == MSR_EFER && write)
+	if (msr == MSR_APIC_BASE && write)
+		rc = wrmsr_apic_base(val);
+	else if (msr == MSR_EFER && write)
 		rc = wrmsr_efer(v, val);
 	else if (msr == MSR_EFER) {
 		val = v->g.efer & ~v->ops->efer_reserved;
@@ -156,6 +191,69 @@ static void exit_msr(struct vcpu *v)
 		v->gpr.rdx = val >> 32;
 	}
 	advance_rip(v, write ? op_wrmsr : op_rdmsr, 2);
+}
+
+/*
+ * XSETBV (Intel SDM Vol. 1 13.3, Vol. 2B XSETBV; AMD APM Vol. 3): the
+ * guest's XCR0 is live on the host between exits, and the host's XSAVE
+ * bracket (arch/x86/fpu.c) saves guest | host components into an area
+ * sized for every component the CPU supports.  So only XCR0 (ECX = 0), from
+ * CPL 0, with CR4.OSXSAVE, and a value the CPU accepts is written: x87 set,
+ * AVX only with SSE, the AVX-512 triple whole and only with AVX, no bit the
+ * CPU does not support.  Anything else is #GP (#UD without OSXSAVE), as on
+ * hardware, before the host ever executes it.
+ */
+#define XCR0_X87	(1ull << 0)
+#define XCR0_SSE	(1ull << 1)
+#define XCR0_AVX	(1ull << 2)
+#define XCR0_BNDS	(3ull << 3)
+#define XCR0_AVX512	(7ull << 5)
+#define CR4_OSXSAVE_BIT	(1ull << 18)
+
+static int xcr0_valid(uint64_t v)
+{
+	struct cpuid_regs d = cpuid_count(0xd, 0);
+	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+
+	if ((v & ~supported) || !(v & XCR0_X87))
+		return 0;
+	if ((v & XCR0_AVX) && !(v & XCR0_SSE))
+		return 0;
+	if ((v & XCR0_AVX512) && ((v & XCR0_AVX512) != XCR0_AVX512 ||
+				  !(v & XCR0_AVX)))
+		return 0;
+	if ((v & XCR0_BNDS) && (v & XCR0_BNDS) != XCR0_BNDS)
+		return 0;
+	return 1;
+}
+
+static void exit_xsetbv(struct vcpu *v)
+{
+	static const uint8_t op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
+	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
+
+	if (!(v->g.cr4 & CR4_OSXSAVE_BIT)) {
+		inject(v, VEC_UD, false);
+		return;
+	}
+	if (v->g.cpl != 0 || (uint32_t)v->gpr.rcx != 0 || !xcr0_valid(val)) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	__asm__ volatile("xsetbv" ::"a"((uint32_t)val),
+			 "d"((uint32_t)(val >> 32)), "c"(0));
+	advance_rip(v, op_xsetbv, sizeof(op_xsetbv));
+}
+
+/* INVD would throw away dirty cache lines, the hypervisor's with them:
+ * written back and invalidated instead (WBINVD; the guest cannot tell,
+ * except for time). */
+static void exit_invd(struct vcpu *v)
+{
+	static const uint8_t op_invd[] = { 0x0f, 0x08 };
+
+	__asm__ volatile("wbinvd" ::: "memory");
+	advance_rip(v, op_invd, sizeof(op_invd));
 }
 
 /*
@@ -330,6 +428,12 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_VIRT_INSN:
 		inject(v, VEC_UD, false);	/* virtualization is hidden */
+		break;
+	case VEXIT_INVD:
+		exit_invd(v);
+		break;
+	case VEXIT_XSETBV:
+		exit_xsetbv(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		vcpu_stop(v, "guest shutdown (triple fault)");

@@ -17,6 +17,7 @@
 #define MSR_GS_BASE		0xc0000101u
 #define MSR_KERNEL_GS_BASE	0xc0000102u
 #define MSR_PAT			0x00000277u
+#define MSR_APIC_BASE		0x0000001bu
 
 #define EFER_SCE		(1ull << 0)
 #define EFER_LME		(1ull << 8)

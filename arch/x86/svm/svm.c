@@ -116,21 +116,30 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 		return -ENG_ENOMEM;
 	/* EFER: keep SVME set and hidden.  HSAVE/VM_CR: SVM is not offered. */
 	msrpm_set(s->msrpm, MSR_EFER, 1, 1);
+	/* APIC base writes: the guest must not move the APIC's MMIO page
+	 * onto the hypervisor's memory (the host's own accesses there would
+	 * then reach the APIC); reads pass through. */
+	msrpm_set(s->msrpm, MSR_APIC_BASE, 0, 1);
 	msrpm_set(s->msrpm, MSR_VM_HSAVE_PA, 1, 1);
 	msrpm_set(s->msrpm, MSR_VM_CR, 1, 1);
 	/* The hypervisor's UART: the guest must not see or drive it. */
 	for (port = bi->log_port; port < bi->log_port + 8u; port++)
 		s->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 
+	/* INVD would discard dirty cache lines, the hypervisor's too (its
+	 * page tables, keys in flight, metadata): emulated as WBINVD. */
 	c->intercept1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_MSR_PROT |
 			SVM_INTERCEPT1_IOIO_PROT | SVM_INTERCEPT1_SHUTDOWN |
-			SVM_INTERCEPT1_INVLPGA;
+			SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_INVD;
 	/* VMRUN must be intercepted (15.5.1); the other SVM instructions
-	 * would work on host physical memory: the guest gets #UD. */
+	 * would work on host physical memory: the guest gets #UD.  XSETBV:
+	 * the guest's XCR0 stays live on the host, where the XSAVE bracket
+	 * saves guest | host components: only values the CPU supports and
+	 * the bracket's area covers are let through (core/vexit.c). */
 	c->intercept2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL |
 			SVM_INTERCEPT2_VMLOAD | SVM_INTERCEPT2_VMSAVE |
 			SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
-			SVM_INTERCEPT2_SKINIT;
+			SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_XSETBV;
 	c->iopm_base_pa = (uint64_t)(uintptr_t)s->iopm;
 	c->msrpm_base_pa = (uint64_t)(uintptr_t)s->msrpm;
 	c->guest_asid = GUEST_ASID;

@@ -41,6 +41,8 @@ static enum vexit_reason reason_of(uint64_t code)
 	case SVM_EXIT_CR3_WRITE: return VEXIT_CR3_WRITE;
 	case SVM_EXIT_HLT:	return VEXIT_HLT;
 	case SVM_EXIT_SHUTDOWN:	return VEXIT_SHUTDOWN;
+	case SVM_EXIT_INVD:	return VEXIT_INVD;
+	case SVM_EXIT_XSETBV:	return VEXIT_XSETBV;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:
 	case SVM_EXIT_STGI: case SVM_EXIT_CLGI: case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:

@@ -19,6 +19,7 @@
 #define SVM_INTERCEPT1_INIT		(1u << 3)
 #define SVM_INTERCEPT1_CPUID		(1u << 18)
 #define SVM_INTERCEPT1_HLT		(1u << 24)
+#define SVM_INTERCEPT1_INVD		(1u << 22)
 #define SVM_INTERCEPT1_INVLPGA		(1u << 26)
 #define SVM_INTERCEPT1_IOIO_PROT	(1u << 27)
 #define SVM_INTERCEPT1_MSR_PROT		(1u << 28)
@@ -31,6 +32,7 @@
 #define SVM_INTERCEPT2_STGI		(1u << 4)
 #define SVM_INTERCEPT2_CLGI		(1u << 5)
 #define SVM_INTERCEPT2_SKINIT		(1u << 6)
+#define SVM_INTERCEPT2_XSETBV		(1u << 13)
 
 /* Exit codes (Appendix C). */
 #define SVM_EXIT_EXCP_BASE		0x040
@@ -39,6 +41,7 @@
 #define SVM_EXIT_INIT			0x063
 #define SVM_EXIT_CPUID			0x072
 #define SVM_EXIT_HLT			0x078
+#define SVM_EXIT_INVD			0x076
 #define SVM_EXIT_INVLPGA		0x07a
 #define SVM_EXIT_IOIO			0x07b
 #define SVM_EXIT_MSR			0x07c
@@ -50,6 +53,7 @@
 #define SVM_EXIT_STGI			0x084
 #define SVM_EXIT_CLGI			0x085
 #define SVM_EXIT_SKINIT			0x086
+#define SVM_EXIT_XSETBV			0x08d
 #define SVM_EXIT_NPF			0x400
 #define SVM_EXIT_INVALID		0xffffffffffffffffull
 
