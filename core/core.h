@@ -5,6 +5,7 @@
 #ifndef CORE_CORE_H
 #define CORE_CORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/boot/bootinfo.h"
 #include "arch/x86/vcpu.h"
@@ -26,6 +27,13 @@ void core_print_counters(const struct vcpu *v);
 
 /* The hypervisor's UART (hidden from the guest; the debug console). */
 extern uint16_t core_log_port;
+/* Intercept the reset ports (core/vexit.c); after the backend's init. */
+void core_intercept_reset_ports(struct vcpu *v);
+/* Wipe (unless reset_wipe = no) and reset the machine; never returns. */
+__attribute__((noreturn)) void core_reset(struct vcpu *v, const char *why);
+/* shroud.cfg reset_wipe (testing only when 0). */
+extern bool core_reset_wipe;
+
 /* The hypervisor's reserved memory [base, end) (HPA = GPA). */
 extern uint64_t core_hv_base, core_hv_end;
 

@@ -35,6 +35,7 @@ extern char __core_start[], __core_end[], host_stack_top[];
 
 uint16_t core_log_port;
 uint64_t core_hv_base, core_hv_end;
+bool core_reset_wipe = true;
 struct vcpu *core_current_vcpu;
 static struct vcpu boot_vcpu;
 static struct gpmap boot_gpmap;
@@ -164,6 +165,7 @@ void core_main(struct boot_info *bi)
 	core_log_port = bi->log_port;
 	core_hv_base = bi->hv_base;
 	core_hv_end = bi->hv_base + bi->hv_size;
+	core_reset_wipe = bi->reset_wipe != 0;
 	uart_init(core_log_port);
 	log_init(log_putc, (enum log_level)bi->log_level);
 	panic_set_dump(panic_dump);
@@ -201,6 +203,10 @@ void core_main(struct boot_info *bi)
 	build_gpmap(ops, bi);
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);
+	core_intercept_reset_ports(v);
+	if (!core_reset_wipe)
+		log_warn("cpu", "reset_wipe = no: a reset leaves keys and clear "
+			 "frames in RAM (testing only)");
 	revoke_loader_exec(bi);
 	prot_init(bi);
 	v->prot = prot_cpu_init(v->id, v->gpm);

@@ -263,11 +263,76 @@ static void exit_invd(struct vcpu *v)
  * (0x60), every other register reads 0 (which fails Linux's 8250 probe, its
  * IER read-back test), and writes are dropped.
  */
+/*
+ * The reset paths (a warm reset keeps DRAM: keys and clear frames would
+ * survive it): the PCI reset control register 0xCF9 (also QEMU q35's ACPI
+ * reset register), the keyboard controller's reset command 0xFE on port
+ * 0x64, and port 0x92's fast-reset bit.  A write that resets goes through
+ * core_reset(); every other access is passed to the port as is.
+ */
+static const uint16_t reset_ports[] = { 0xcf9, 0x64, 0x92 };
+
+static bool resets(uint16_t port, uint64_t val)
+{
+	switch (port) {
+	case 0xcf9:	return (val & 0x04) != 0;	/* RST_CPU */
+	case 0x64:	return (val & 0xff) == 0xfe;	/* pulse reset line */
+	case 0x92:	return (val & 0x01) != 0;	/* fast reset */
+	default:	return false;
+	}
+}
+
+void core_intercept_reset_ports(struct vcpu *v)
+{
+	unsigned i;
+
+	for (i = 0; i < sizeof(reset_ports) / sizeof(reset_ports[0]); i++)
+		v->ops->intercept_port(v, reset_ports[i]);
+}
+
+void core_reset(struct vcpu *v, const char *why)
+{
+	log_warn("vcpu", "cpu %u: %s: reset%s", v->id, why,
+		 core_reset_wipe ? " after wiping keys and clear frames" :
+		 " WITHOUT wiping (reset_wipe = no, testing only)");
+	if (core_reset_wipe)
+		prot_wipe_for_reset();
+	outb(0xcf9, 0x02);		/* select hard reset ... */
+	outb(0xcf9, 0x06);		/* ... and pulse it */
+	outb(0x64, 0xfe);		/* no 0xCF9: the keyboard controller */
+	vcpu_stop(v, "the reset did not happen");
+}
+
+/* An access to a reset port: pass it through unless it resets. */
+static void reset_port_io(struct vcpu *v)
+{
+	const struct vexit *x = &v->exit;
+	uint16_t port = x->u.io.port;
+
+	if (x->u.io.string || x->u.io.size != 1)
+		return;			/* dropped: these are byte ports */
+	if (x->u.io.in) {
+		v->g.rax = (v->g.rax & ~0xffull) | inb(port);
+		v->g.dirty |= VG_DIRTY_RAX;
+		return;
+	}
+	if (resets(port, v->g.rax))
+		core_reset(v, "the guest resets the machine");
+	outb(port, (uint8_t)v->g.rax);
+}
+
 static void exit_io(struct vcpu *v)
 {
 	const struct vexit *x = &v->exit;
 	static uint32_t str_budget = 4;
 
+	if (x->u.io.port < core_log_port || x->u.io.port >= core_log_port + 8) {
+		reset_port_io(v);
+		if (!x->insn_len)
+			vcpu_stop(v, "I/O exit without an instruction length");
+		set_rip(v, v->g.rip + x->insn_len);
+		return;
+	}
 	if (x->u.io.string) {
 		if (log_ratelimit(&str_budget))
 			log_warn("vcpu", "string I/O to port 0x%x ignored",
@@ -436,7 +501,9 @@ void vexit_handle(struct vcpu *v)
 		exit_xsetbv(v);
 		break;
 	case VEXIT_SHUTDOWN:
-		vcpu_stop(v, "guest shutdown (triple fault)");
+		/* A triple fault resets the machine on hardware: so here,
+		 * after the wipe. */
+		core_reset(v, "guest shutdown (triple fault)");
 	case VEXIT_OTHER:
 	default:
 		log_err("vcpu", "unexpected #VMEXIT code 0x%llx",

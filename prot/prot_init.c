@@ -75,6 +75,11 @@ static int init_part_pages(void)
 	return 0;
 }
 
+void prot_init_wipe(void)
+{
+	aem_rng_fini(&boot_rng);
+}
+
 struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
 {
 	struct prot_cpu *c;

@@ -570,3 +570,44 @@ void prot_print(void)
 			(unsigned long long)mp->cnt.faults);
 	}
 }
+
+/* Zero [gfn, gfn + n) of guest RAM. */
+static void zero_frames(uint64_t gfn, uint64_t n)
+{
+	for (; n; n--, gfn++) {
+		void *f = gmem_ptr(mk_gpa(gfn << 12), FRAME_SIZE);
+
+		if (f)
+			memset(f, 0, FRAME_SIZE);
+	}
+}
+
+void prot_wipe_for_reset(void)
+{
+	unsigned i, k;
+
+	if (!prot.enabled)
+		return;
+	spin_lock(&prot_lock);
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+
+		if (!mp)
+			continue;
+		for (k = 0; k < mp->ws.n; k++)
+			zero_frames(mp->ws.gfn[k], 1);
+	}
+	for (i = 0; i < prot.mpe.map.count; i++) {
+		const struct part_extent *x = &prot.mpe.map.ext[i];
+		const struct partition *mp = part_get(&prot.mpe.parts, x->part_id);
+
+		if (mp && mp->tier == PART_TIER_CLEAR)
+			zero_frames(x->start, x->nframes);
+	}
+	for (i = 0; i < prot.ncpus; i++)
+		memset(prot_sink_ptr(prot.cpus[i]), 0, FRAME_SIZE);
+	aem_fini(&prot.aem);
+	prot_init_wipe();
+	prot.enabled = 0;
+	spin_unlock(&prot_lock);
+}

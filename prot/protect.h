@@ -103,6 +103,16 @@ void prot_idle(const struct prot_view *pv);
  */
 void prot_intercepts(bool *cr3_write, bool *hlt);
 
+/*
+ * prot_wipe_for_reset - the machine is about to reset (the guest asked for
+ * it, or triple-faulted): DRAM survives a warm reset, so every protected
+ * frame in clear (working sets, CLEAR-tier partitions) and the diverted-
+ * write sinks are zeroed, and every key, the master key, the boot nonce
+ * and the DRBG state are zeroized.  Ciphertext stays: without the keys it
+ * is noise.  Protection is off afterwards.  Any CPU, once; takes prot_lock.
+ */
+void prot_wipe_for_reset(void);
+
 /* Debug console: one line per partition. */
 void prot_print(void);
 

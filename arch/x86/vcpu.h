@@ -155,6 +155,8 @@ struct vcpu_ops {
 	void (*flush_tlb)(struct vcpu *v);
 	/* Turn an intercept on or off. */
 	void (*intercept)(struct vcpu *v, enum vintercept what, bool on);
+	/* Intercept guest IN/OUT to I/O port @port (one byte-wide port). */
+	void (*intercept_port)(struct vcpu *v, uint16_t port);
 	/* A model-specific register that the core does not handle: 0 and
 	 * *@val for a read, 0 for a write, or -ENG_EPERM (the guest gets #GP). */
 	int (*msr)(struct vcpu *v, uint32_t msr, bool write,

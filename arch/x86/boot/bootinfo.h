@@ -17,7 +17,7 @@
 #define CORE_LINK_BASE		0xffffffff80000000ull
 #define CORE_HEADER_MAGIC	0x45524f4344524853ull	/* "SHRDCORE" */
 #define BOOT_INFO_MAGIC		0x4f464e4944524853ull	/* "SHRDINFO" */
-#define BOOT_INFO_VERSION	2u
+#define BOOT_INFO_VERSION	3u
 
 /* First bytes of the core image.  All addresses are link-time virtual
  * addresses (CORE_LINK_BASE + offset); every boundary is 4 KiB aligned. */
@@ -74,7 +74,7 @@ struct boot_info {
 	uint64_t phys_top;		/* end of the host identity map */
 	uint64_t mem_top;		/* end of the highest RAM range in the UEFI map */
 	uint32_t ram_count;
-	uint32_t rsvd;
+	uint32_t reset_wipe;		/* 0: testing only, see shroud.cfg */
 	struct bi_ram_range ram[BI_RAM_RANGES_MAX];
 	struct bi_guest_state guest;
 };

@@ -9,12 +9,12 @@
 
 enum cfg_key {
 	K_KERNEL, K_INITRD, K_CMDLINE, K_LOG_LEVEL, K_HV_MEMORY_MB,
-	K_LOG_PORT, K_VIRTUALIZE, K_EXPOSE_HV_MEMORY, K_COUNT
+	K_LOG_PORT, K_VIRTUALIZE, K_EXPOSE_HV_MEMORY, K_RESET_WIPE, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"kernel", "initrd", "cmdline", "log_level", "hv_memory_mb",
-	"log_port", "virtualize", "expose_hv_memory",
+	"log_port", "virtualize", "expose_hv_memory", "reset_wipe",
 };
 
 static int is_blank(char c)
@@ -169,6 +169,9 @@ static const char *set_value(struct shroud_cfg *c, enum cfg_key k,
 	case K_EXPOSE_HV_MEMORY:
 		return parse_bool(v, n, &c->expose_hv_memory) ?
 			"expected yes or no" : 0;
+	case K_RESET_WIPE:
+		return parse_bool(v, n, &c->reset_wipe) ?
+			"expected yes or no" : 0;
 	default:
 		return "unknown key";
 	}
@@ -185,6 +188,7 @@ static void set_defaults(struct shroud_cfg *c)
 	c->hv_memory_mb = 32;
 	c->log_port = 0x2f8;
 	c->virtualize = 1;
+	c->reset_wipe = 1;
 }
 
 /* Parse one line [s, e); returns 0 or CFG_EINVAL. */

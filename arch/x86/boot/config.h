@@ -14,6 +14,8 @@
  *   virtualize       yes | no (default yes); no boots the same kernel without Shroud
  *   expose_hv_memory yes | no (default no); testing only: maps the hypervisor's
  *                    memory into the guest so that isolation tests have a control
+ *   reset_wipe       yes | no (default yes); no is testing only: a guest reset
+ *                    leaves keys and clear frames in RAM (the reset test's control)
  * Plain C with no dependency: compiled into the loader and host unit tests.
  */
 #ifndef ARCH_X86_BOOT_CONFIG_H
@@ -35,6 +37,7 @@ struct shroud_cfg {
 	uint16_t log_port;
 	uint8_t virtualize;
 	uint8_t expose_hv_memory;
+	uint8_t reset_wipe;
 };
 
 struct cfg_error {

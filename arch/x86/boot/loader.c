@@ -391,6 +391,7 @@ static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
 	bi->log_level = cfg->log_level;
 	bi->log_port = cfg->log_port;
 	bi->expose_hv_memory = cfg->expose_hv_memory;
+	bi->reset_wipe = cfg->reset_wipe;
 	bi->cpu_count = count_cpus();
 	st = scan_memory_map(bi);
 	if (EFI_ERROR(st))

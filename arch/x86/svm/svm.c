@@ -257,6 +257,14 @@ static void svm_intercept(struct vcpu *v, enum vintercept what, bool on)
 		set_bit32(&c->intercept1, SVM_INTERCEPT1_HLT, on);
 }
 
+/* I/O permission map: one bit per port (APM Vol. 2, 15.10.1). */
+static void svm_intercept_port(struct vcpu *v, uint16_t port)
+{
+	uint8_t *iopm = to_svm(v)->iopm;
+
+	iopm[port / 8] |= (uint8_t)(1u << (port % 8));
+}
+
 /* The AMD MSRs the MSR permission map intercepts besides EFER: SVM is not
  * offered to the guest, so VM_CR reads "disabled, locked" and VM_HSAVE_PA
  * and VM_CR writes are #GP (APM Vol. 2, 15.30). */
@@ -294,6 +302,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.inject = svm_inject,
 	.flush_tlb = svm_flush_tlb,
 	.intercept = svm_intercept,
+	.intercept_port = svm_intercept_port,
 	.msr = svm_msr,
 	.cpuid = svm_cpuid,
 	.efer_reserved = EFER_SVME,
