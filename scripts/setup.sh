@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 PKGS="build-essential gnu-efi qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
 mtools dosfstools cpio busybox-static xz-utils file python3 python3-pytest
-python3-pexpect libcmocka-dev clang llvm lld libclang-rt-14-dev libssl-dev pkg-config"
+python3-pexpect libcmocka-dev clang llvm lld libclang-rt-14-dev libssl-dev pkg-config aeskeyfind"
 
 missing=""
 for p in $PKGS; do
@@ -73,5 +73,18 @@ if [ ! -f "$tp/linux/vmlinuz" ]; then
 	cp "$tp"/linux-dl/x/boot/vmlinuz-* "$tp/linux/vmlinuz"
 	echo "$dep" > "$tp/linux/VERSION"
 	rm -rf "$tp/linux-dl"
+fi
+
+# Headers matching the guest kernel, for the test module guest/kmod
+# (mk/kmod.mk builds it with make -C /usr/src/linux-headers-X M=...).
+if [ -f "$tp/linux/VERSION" ]; then
+	kver=$(sed -n 's/^linux-image-//p' "$tp/linux/VERSION")
+	[ -n "$kver" ] || { echo "setup: bad $tp/linux/VERSION" >&2; exit 1; }
+	hdr="linux-headers-$kver"
+	if ! dpkg-query -W -f='${Status}' "$hdr" 2>/dev/null | grep -q "ok installed"; then
+		echo "setup: installing $hdr"
+		apt_update
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "$hdr" >/dev/null
+	fi
 fi
 exit 0

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guest/kmod/shroudkm.c - ring-0 probes of the hypervisor's intercepts, for
+ * test/integration/test_intercepts.py.  Loaded with busybox insmod, e.g.
+ *   insmod /lib/shroudkm.ko test=apicbase base=0x1f000000
+ *   insmod /lib/shroudkm.ko test=xsetbv
+ *   insmod /lib/shroudkm.ko test=invd
+ * init runs the one test named by test=, prints one result line (prefix
+ * "shroudkm: ", read back with dmesg) and returns -EAGAIN, so the module
+ * never stays loaded and insmod always reports an error: that is expected.
+ *
+ *   apicbase  move the local APIC's MMIO window (MSR_IA32_APICBASE) to the
+ *             physical address base= (hex; the flag bits are kept); when
+ *             the write succeeds, read it back and restore the old value at
+ *             once.  Interrupts are off meanwhile.
+ *             "shroudkm: apicbase old=0x.. try=0x.. wrmsr=RC"
+ *             (+ " now=0x.. rdmsr=RC restored=RC" when the write succeeded)
+ *   xsetbv    XCR0 rewritten with its own value (legal), with a feature bit
+ *             CPUID 0xD.0 does not report (illegal) and without x87
+ *             (illegal); each under an exception-table fixup (ok or gp);
+ *             XCR0 restored at the end.
+ *             "shroudkm: xsetbv xcr0=0x.. supported=0x.. bit=N"
+ *             "shroudkm: xsetbv same=ok|gp unsupported=ok|gp nox87=ok|gp"
+ *   invd      a known value written to a kmalloc'd buffer, INVD, read back.
+ *             "shroudkm: invd done value=ok|lost"
+ */
+#include <linux/errno.h>
+#include <linux/irqflags.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/preempt.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/asm.h>
+#include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+
+static char *test = "";
+module_param(test, charp, 0444);
+MODULE_PARM_DESC(test, "apicbase | xsetbv | invd");
+
+static char *base = "";
+module_param(base, charp, 0444);
+MODULE_PARM_DESC(base, "apicbase: new APIC base, a hex physical address");
+
+#define APICBASE_FLAGS 0xfffULL
+
+static int test_apicbase(void)
+{
+	unsigned long flags;
+	u64 want, old = 0, try, now = 0;
+	int rrc, wrc, back = -1, restored = -1;
+
+	if (kstrtoull(base, 16, &want)) {
+		pr_info("shroudkm: apicbase bad base=%s\n", base);
+		return -EINVAL;
+	}
+	local_irq_save(flags);
+	rrc = rdmsrl_safe(MSR_IA32_APICBASE, &old);
+	if (rrc) {
+		local_irq_restore(flags);
+		pr_info("shroudkm: apicbase rdmsr=%d\n", rrc);
+		return 0;
+	}
+	try = (want & ~APICBASE_FLAGS) | (old & APICBASE_FLAGS);
+	wrc = wrmsrl_safe(MSR_IA32_APICBASE, try);
+	if (!wrc) {
+		back = rdmsrl_safe(MSR_IA32_APICBASE, &now);
+		restored = wrmsrl_safe(MSR_IA32_APICBASE, old);
+	}
+	local_irq_restore(flags);
+	if (wrc)
+		pr_info("shroudkm: apicbase old=0x%llx try=0x%llx wrmsr=%d\n",
+			old, try, wrc);
+	else
+		pr_info("shroudkm: apicbase old=0x%llx try=0x%llx wrmsr=%d "
+			"now=0x%llx rdmsr=%d restored=%d\n",
+			old, try, wrc, now, back, restored);
+	return 0;
+}
+
+/* XSETBV with a fixup: 0 when it retired, 1 when it faulted (#GP). */
+static int try_xsetbv(u32 index, u64 value)
+{
+	int fault = 1;
+
+	asm volatile("1: xsetbv\n\t"
+		     "movl $0, %[fault]\n"
+		     "2:\n"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [fault] "+r" (fault)
+		     : "c" (index), "a" ((u32)value), "d" ((u32)(value >> 32))
+		     : "memory");
+	return fault;
+}
+
+static const char *gp(int fault)
+{
+	return fault ? "gp" : "ok";
+}
+
+static int test_xsetbv(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 xcr0, supported;
+	int same, unsup, nox87, bit;
+
+	if (!boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		pr_info("shroudkm: xsetbv no OSXSAVE\n");
+		return 0;
+	}
+	cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+	supported = ((u64)edx << 32) | eax;
+	for (bit = 1; bit <= 62; bit++)
+		if (!(supported & BIT_ULL(bit)))
+			break;
+
+	preempt_disable();
+	xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	same = try_xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0);
+	unsup = bit <= 62 ?
+		try_xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0 | BIT_ULL(bit)) : -1;
+	nox87 = try_xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0 & ~1ULL);
+	try_xsetbv(XCR_XFEATURE_ENABLED_MASK, xcr0);	/* restore */
+	preempt_enable();
+
+	pr_info("shroudkm: xsetbv xcr0=0x%llx supported=0x%llx bit=%d\n",
+		xcr0, supported, bit);
+	pr_info("shroudkm: xsetbv same=%s unsupported=%s nox87=%s\n",
+		gp(same), unsup < 0 ? "none" : gp(unsup), gp(nox87));
+	return 0;
+}
+
+#define INVD_PATTERN 0x5348524f55444b4dULL	/* "SHROUDKM" */
+
+static int test_invd(void)
+{
+	u64 *buf = kmalloc(64, GFP_KERNEL);
+	u64 got;
+
+	if (!buf)
+		return -ENOMEM;
+	WRITE_ONCE(*buf, INVD_PATTERN);
+	asm volatile("invd" ::: "memory");
+	got = READ_ONCE(*buf);
+	kfree(buf);
+	pr_info("shroudkm: invd done value=%s\n",
+		got == INVD_PATTERN ? "ok" : "lost");
+	return 0;
+}
+
+static int __init shroudkm_init(void)
+{
+	int rc;
+
+	if (!strcmp(test, "apicbase"))
+		rc = test_apicbase();
+	else if (!strcmp(test, "xsetbv"))
+		rc = test_xsetbv();
+	else if (!strcmp(test, "invd"))
+		rc = test_invd();
+	else {
+		pr_info("shroudkm: unknown test=%s\n", test);
+		return -EINVAL;
+	}
+	return rc ? rc : -EAGAIN;	/* never stay loaded */
+}
+module_init(shroudkm_init);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Shroud intercept probes (a test; never stays loaded)");

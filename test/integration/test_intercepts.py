@@ -1,0 +1,239 @@
+"""test/integration/test_intercepts.py - ring-0 attacks on the hypervisor
+through instructions it must intercept, run by the guest test module
+guest/kmod/shroudkm.ko (mk/kmod.mk; /lib/shroudkm.ko in the initramfs).
+One Shroud boot of its own and one control boot without the hypervisor
+(mode "plain": the same ESP, virtualize = no), both module-scoped.
+
+Each probe is one `insmod /lib/shroudkm.ko test=...`: the module's init
+runs the probe, prints one result line ("shroudkm: ...") and returns
+-EAGAIN, so insmod always fails and the module never stays loaded; the
+result is read from dmesg (cleared before each probe).  Busybox insmod
+tries finit_module and, when that fails, init_module: every probe runs
+twice, so its line is printed twice, and both must agree.
+
+  test_xsetbv_*            XCR0 rewritten with its own value (legal), with
+                           a feature bit CPUID 0xD.0 does not report, and
+                           without x87: same=ok unsupported=gp nox87=gp
+                           under Shroud (and in the control, which shows
+                           the probe tells ok from gp).
+  test_invd_*              INVD after a write to a kmalloc'd buffer: the
+                           value survives and the VM lives (Shroud emulates
+                           INVD as WBINVD; TCG models no caches, so this
+                           shows only that the guest survives the exit).
+  test_apicbase_same_*     MSR_IA32_APICBASE rewritten with the base it has
+                           (the Local APIC line of /proc/iomem): allowed.
+  test_apicbase_hv_range_* the APIC's MMIO window moved onto the start of
+                           the hypervisor's reserved range (its log's "mem:
+                           reserved" line): under Shroud the WRMSR fails
+                           (#GP, rc != 0) and the VM lives; in the control
+                           the same write succeeds and is restored at once
+                           (the attack does something when nothing stops
+                           it).
+The intrusive probe (the hypervisor's range) runs last on the Shroud boot,
+so that a VM it kills cannot hide the other results; every guest command
+gives up at once when the hypervisor log shows FATAL.
+"""
+import re
+import time
+
+import pytest
+
+from conftest import qemu, reserved_range, shell_boot
+
+KMOD = "/lib/shroudkm.ko"
+FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
+OOPS_RE = re.compile(r"Oops|BUG:|general protection fault|Call Trace")
+LINE_RE = re.compile(r"shroudkm: (\w+) (.*)$", re.M)
+APIC_IOMEM_RE = re.compile(r"^\s*([0-9a-f]+)-[0-9a-f]+ : Local APIC", re.M)
+APIC_DEFAULT = 0xfee00000
+APICBASE_FLAGS = 0xfff
+
+
+# ---- a shell that notices a stopped VM --------------------------------------
+
+def hv_fatal(b):
+    """'' or the hypervisor log from its FATAL line on."""
+    if b.hv is None or not FATAL_RE.search(b.hv.text):
+        return ""
+    time.sleep(0.5)                      # let the dump reach the log
+    text = b.hv.text
+    return text[FATAL_RE.search(text).start():][:4000]
+
+
+def gsh(b, cmd, timeout=120):
+    """b.sh(cmd) that fails at once, with the hypervisor's report, when the
+    hypervisor log shows FATAL or QEMU is gone."""
+    def alive():
+        return b.alive() and not FATAL_RE.search(b.hv.text)
+
+    rep = hv_fatal(b)
+    assert not rep, "VM stopped before %r:\n%s" % (cmd, rep)
+    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
+    try:
+        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
+        start = b.console.pos
+        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
+        out = b.console.text[start:m.start()].replace("\r", "")
+        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
+    except qemu.BootError as e:
+        rep = hv_fatal(b)
+        pytest.fail("guest command %r did not finish (%s)\n%s\nconsole:\n%s"
+                    % (cmd, "the hypervisor stopped the VM" if rep else
+                       "no answer", rep or str(e)[-2000:],
+                       b.console.tail(2000)))
+    return int(m.group(1)), out
+
+
+def vm_alive(b, what):
+    """The VM still runs: no FATAL in the hypervisor log, the shell answers
+    and, under Shroud, `shroudctl status` (CPUID + VMMCALL) returns 0."""
+    rep = hv_fatal(b)
+    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
+    if b.mode == "shroud":
+        rc, out = gsh(b, "shroudctl status", timeout=60)
+        assert rc == 0 and "Shroud hypervisor" in out, (
+            "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
+    else:
+        rc, out = gsh(b, "echo alive", timeout=60)
+        assert rc == 0 and "alive" in out, out
+    assert not hv_fatal(b), hv_fatal(b)
+
+
+def probe(b, args):
+    """insmod shroudkm.ko ARGS: (fields of its result line, the output).
+    The fields are the key=value pairs of the last "shroudkm: TEST ..."
+    line.  insmod must fail (the module returns -EAGAIN), the module must
+    not be loaded, and the kernel must not have oopsed."""
+    test = re.match(r"test=(\w+)", args).group(1)
+    rc, out = gsh(b, "dmesg -c >/dev/null; insmod %s %s; echo insmod_rc=$?; "
+                  "echo loaded=$(grep -c '^shroudkm ' /proc/modules); dmesg"
+                  % (KMOD, args))
+    assert rc == 0, out
+    m = re.search(r"insmod_rc=(\d+)", out)
+    assert m and int(m.group(1)) != 0, (
+        "insmod succeeded: the module stayed loaded\n" + out)
+    assert "loaded=0" in out, "shroudkm stayed loaded:\n" + out
+    assert not OOPS_RE.search(out), "the kernel oopsed:\n" + out
+    lines = [m.group(2) for m in LINE_RE.finditer(out) if m.group(1) == test]
+    assert lines, "no 'shroudkm: %s' line in dmesg:\n%s" % (test, out)
+    # busybox's second try (init_module) repeats the probe: the same result
+    per_run = 2 if test == "xsetbv" else 1      # xsetbv: values, results
+    assert len(set(lines)) <= per_run, "the probe's runs disagree:\n" + out
+    fields = dict(re.findall(r"(\w+)=(\S+)", lines[-1]))
+    return fields, out
+
+
+def apic_base_now(b):
+    """The APIC's physical base as /proc/iomem shows it."""
+    rc, out = gsh(b, "grep 'Local APIC' /proc/iomem")
+    m = APIC_IOMEM_RE.search(out)
+    return int(m.group(1), 16) if m else APIC_DEFAULT
+
+
+def check_image(b):
+    rc, out = gsh(b, "test -f %s && echo have_kmod" % KMOD, timeout=60)
+    assert "have_kmod" in out, (
+        "no %s in the guest image (mk/kmod.mk): run make\n%s" % (KMOD, out))
+
+
+# ---- the boots --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hvb():
+    b = shell_boot("intercepts", mode="shroud")
+    try:
+        check_image(b)
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def ctl():
+    b = shell_boot("intercepts-plain", mode="plain")
+    try:
+        check_image(b)
+        rc, out = gsh(b, "shroudctl status")
+        assert rc != 0, "the control boot runs under Shroud:\n" + out
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    b.close()
+
+
+# ---- XSETBV -----------------------------------------------------------------
+
+def xsetbv_checks(b):
+    f, out = probe(b, "test=xsetbv")
+    for k in ("same", "unsupported", "nox87"):
+        assert k in f, out
+    assert f["same"] == "ok", "XSETBV of XCR0's own value failed:\n" + out
+    assert f["unsupported"] == "gp", (
+        "XSETBV enabling a feature CPUID does not report was allowed:\n"
+        + out)
+    assert f["nox87"] == "gp", "XSETBV clearing XCR0.x87 was allowed:\n" + out
+    return out
+
+
+def test_xsetbv_shroud(hvb):
+    xsetbv_checks(hvb)
+    vm_alive(hvb, "after xsetbv")
+
+
+# ---- INVD -------------------------------------------------------------------
+
+def test_invd_shroud(hvb):
+    f, out = probe(hvb, "test=invd")
+    assert "shroudkm: invd done value=ok" in out, out
+    vm_alive(hvb, "after invd")
+
+
+# ---- MSR_IA32_APICBASE ------------------------------------------------------
+
+def test_apicbase_same_base_allowed_shroud(hvb):
+    """The intercept refuses only the hypervisor's range: rewriting the
+    base the APIC has is allowed (and restored, a no-op)."""
+    now = apic_base_now(hvb)
+    f, out = probe(hvb, "test=apicbase base=0x%x" % now)
+    old, tried = int(f["old"], 16), int(f["try"], 16)
+    assert old & ~APICBASE_FLAGS == now and tried == old, out
+    assert f["wrmsr"] == "0", "rewriting the APIC base it has failed:\n" + out
+    assert int(f["now"], 16) == old and f["restored"] == "0", out
+    vm_alive(hvb, "after apicbase (same base)")
+
+
+def test_apicbase_hv_range_refused_shroud(hvb):
+    start, _ = reserved_range(hvb)
+    f, out = probe(hvb, "test=apicbase base=0x%x" % start)
+    assert int(f["try"], 16) & ~APICBASE_FLAGS == start, out
+    assert f["wrmsr"] != "0", (
+        "the guest moved the APIC window onto the hypervisor's memory "
+        "(0x%x): WRMSR to MSR_IA32_APICBASE was not refused\n%s"
+        % (start, out))
+    vm_alive(hvb, "after apicbase (hypervisor range)")
+    assert apic_base_now(hvb) == int(f["old"], 16) & ~APICBASE_FLAGS
+
+
+# ---- the control boot (no hypervisor) ---------------------------------------
+
+def test_xsetbv_control(ctl):
+    xsetbv_checks(ctl)
+    vm_alive(ctl, "after xsetbv")
+
+
+def test_apicbase_hv_range_control_moves(hvb, ctl):
+    """Without the hypervisor the same write succeeds: the probe does
+    move the APIC window when nothing stops it (and puts it back)."""
+    start, _ = reserved_range(hvb)
+    f, out = probe(ctl, "test=apicbase base=0x%x" % start)
+    old, tried = int(f["old"], 16), int(f["try"], 16)
+    assert tried & ~APICBASE_FLAGS == start and tried != old, out
+    assert f["wrmsr"] == "0", (
+        "the control refused the APIC move: the Shroud test proves "
+        "nothing\n" + out)
+    assert int(f["now"], 16) == tried, out
+    assert f["restored"] == "0", out
+    vm_alive(ctl, "after apicbase (control)")
