@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT OR BSD-2-Clause
+ *
+ * guest/tools/stress.c - the owner of the stress test (issue 8 item 14,
+ * test/integration/test_stress.py): protected data that is checked all
+ * the time while attackers run, and an account of every event the
+ * hypervisor reported to its owner.
+ *
+ *   stress owner [--pages N] [--seed S] [--busy] [--integrity]
+ *                [--no-protect]
+ *
+ * The data is protect-demo's (same generator, straight into memory from
+ * shroud_alloc: N pages of 64-byte records, record i = marker (S + i) of
+ * marker.h, a space, 35 filler characters, a newline), so the host's
+ * expected SHA-256 is the same (protect_helpers.demo_expect).  It prints
+ *   stress: ready pid=P addr=0x.. len=L id=I protected=yes|no
+ *           chars=C lines=L sha256=H
+ * (one line) and then
+ *   --busy   recomputes the SHA-256 in a loop; each pass is compared with
+ *            the first one (a pass that differs counts as bad), and after
+ *            each pass the owner drains its events (SHROUD_EVF_CLEAR),
+ *            so that the hypervisor's ring of 256 events, shared by all
+ *            owners, never drops one of them;
+ *   default  sleeps in pause() (a target for ripjack); it drains its
+ *            events only when it wakes (those the ring dropped meanwhile
+ *            are lost to it).
+ * On SIGUSR1 it recomputes, drains its events and prints
+ *   stress: recheck passes=P bad=B sha256=H events=E denied=D foreign=F
+ *           tamper=T anomaly=A remap=R wiped=W other=O evfail=X
+ * (one line; counts since the start; other: events of another partition
+ * id; evfail: failed EVENTS calls), or "stress: recheck refused
+ * (integrity failure) ..." once a TAMPER event was seen (it never reports
+ * a result computed on altered data).  SIGTERM frees and exits 0.
+ * --no-protect (or SHROUD_DISABLE=1) is the control: same memory, no
+ * PROTECT.  Exit status: 0, 1 on a failure (message on stderr), 2 usage.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "marker.h"
+#include "sha256.h"
+#include "shroud.h"
+
+#define REC	64
+
+static volatile sig_atomic_t got_usr1, got_term;
+
+static void on_sig(int sig)
+{
+	if (sig == SIGUSR1)
+		got_usr1 = 1;
+	else
+		got_term = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: stress owner [--pages N] [--seed S] [--busy] "
+		"[--integrity] [--no-protect]\n");
+	exit(2);
+}
+
+/* protect-demo's generator (guest/tools/protect-demo.c fill()). */
+static void fill(volatile char *p, size_t len, unsigned seed)
+{
+	static const char fil[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	size_t r, j;
+
+	for (r = 0; r < len / REC; r++) {
+		volatile char *q = p + r * REC;
+
+		marker_write(q, (unsigned)((seed + r) % 1000000));
+		q[MARKER_LEN] = ' ';
+		for (j = 0; j < REC - MARKER_LEN - 2; j++)
+			q[MARKER_LEN + 1 + j] = fil[(r + j) % 36];
+		q[REC - 1] = '\n';
+	}
+}
+
+/* chars (bytes before the first NUL), lines, SHA-256; the hash state in
+ * the protected scratch page st. */
+static void compute(const char *p, size_t len, struct sha256 *st,
+		    size_t *chars, size_t *lines, char hex[65])
+{
+	uint8_t d[32];
+	size_t i;
+
+	*lines = 0;
+	for (i = 0; i < len && p[i]; i++)
+		*lines += p[i] == '\n';
+	*chars = i;
+	sha256_init(st);
+	sha256_update(st, p, i);
+	sha256_final(st, d);
+	sha256_hex(d, hex);
+}
+
+struct evcount {
+	unsigned long total, denied, foreign, tamper, anomaly, remap, wiped;
+	unsigned long other, fail;
+};
+
+static struct shroud_event evbuf[256];
+
+/* Add the caller's events to c; with clear, remove them from the ring
+ * (all of them: repeat while a call returns a full buffer). */
+static void drain(struct evcount *c, int id, int clear)
+{
+	int n, i, rounds = 0;
+
+	do {
+		n = shroud_events(evbuf, 256, clear ? SHROUD_EVF_CLEAR : 0);
+		if (n < 0) {
+			c->fail++;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			const struct shroud_event *e = &evbuf[i];
+
+			if ((int)e->part_id != id) {
+				c->other++;
+				continue;
+			}
+			c->total++;
+			c->denied += e->type == SHROUD_EV_DENIED;
+			c->foreign += e->type == SHROUD_EV_FOREIGN_READ;
+			c->tamper += e->type == SHROUD_EV_TAMPER;
+			c->anomaly += e->type == SHROUD_EV_ANOMALY;
+			c->remap += e->type == SHROUD_EV_REMAP;
+			c->wiped += e->type == SHROUD_EV_WIPED;
+		}
+	} while (clear && n == 256 && ++rounds < 64);
+}
+
+static int owner_main(int argc, char **argv)
+{
+	unsigned pages = 16, seed = 0;
+	unsigned flags = SHROUD_POLICY_OWNER | SHROUD_ALLOC_FALLBACK;
+	unsigned long passes = 0, bad = 0;
+	struct evcount ev;
+	size_t len, chars, lines;
+	char hex0[65], hex[65];
+	int busy = 0, i, id;
+	struct sha256 *st;
+	char *p;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--pages") && i + 1 < argc)
+			pages = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = (unsigned)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--busy"))
+			busy = 1;
+		else if (!strcmp(argv[i], "--integrity"))
+			flags |= SHROUD_PF_INTEGRITY;
+		else if (!strcmp(argv[i], "--no-protect"))
+			setenv("SHROUD_DISABLE", "1", 1);
+		else
+			usage();
+	}
+	if (!pages || pages > 4096)
+		usage();
+	len = (size_t)pages * 4096;
+	signal(SIGUSR1, on_sig);
+	signal(SIGTERM, on_sig);
+	signal(SIGINT, on_sig);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	/* One extra page: the SHA-256 state, inside the protection. */
+	p = shroud_alloc(len + 4096, SHROUD_SENS_SECRET, flags);
+	if (!p) {
+		fprintf(stderr, "stress: shroud_alloc: %s\n",
+			shroud_strerror(errno));
+		return 1;
+	}
+	st = (struct sha256 *)(p + len);
+	id = shroud_alloc_id(p);
+	memset(&ev, 0, sizeof(ev));
+	fill(p, len, seed);
+	compute(p, len, st, &chars, &lines, hex0);
+	printf("stress: ready pid=%d addr=%p len=%zu id=%d protected=%s "
+	       "chars=%zu lines=%zu sha256=%s\n", getpid(), (void *)p, len,
+	       id, id > 0 ? "yes" : "no", chars, lines, hex0);
+	while (!got_term) {
+		if (busy) {
+			compute(p, len, st, &chars, &lines, hex);
+			passes++;
+			bad += strcmp(hex, hex0) != 0;
+			if (id > 0)
+				drain(&ev, id, 1);
+		} else {
+			pause();
+		}
+		if (!got_usr1)
+			continue;
+		got_usr1 = 0;
+		compute(p, len, st, &chars, &lines, hex);
+		passes++;
+		bad += strcmp(hex, hex0) != 0;
+		if (id > 0)
+			drain(&ev, id, 1);
+		if (ev.tamper)
+			printf("stress: recheck refused (integrity failure) "
+			       "events=%lu tamper=%lu\n", ev.total, ev.tamper);
+		else
+			printf("stress: recheck passes=%lu bad=%lu sha256=%s "
+			       "events=%lu denied=%lu foreign=%lu tamper=%lu "
+			       "anomaly=%lu remap=%lu wiped=%lu other=%lu "
+			       "evfail=%lu\n", passes, bad, hex, ev.total,
+			       ev.denied, ev.foreign, ev.tamper, ev.anomaly,
+			       ev.remap, ev.wiped, ev.other, ev.fail);
+	}
+	if (shroud_free(p) < 0) {
+		fprintf(stderr, "stress: shroud_free: %s\n",
+			shroud_strerror(errno));
+		return 1;
+	}
+	printf("stress: freed\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "owner"))
+		usage();
+	return owner_main(argc - 2, argv + 2);
+}
