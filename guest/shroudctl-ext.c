@@ -109,6 +109,8 @@ static int cmd_stats(const struct opts *o, int argc, char **argv)
 			{ "remaps", s.remaps },
 			{ "protected_frames", s.protected_frames },
 			{ "clear_frames", s.clear_frames },
+			{ "foreign_reads", s.foreign_reads },
+			{ "events_dropped", s.events_dropped },
 		};
 
 		n = sizeof(rows) / sizeof(rows[0]);

@@ -97,3 +97,59 @@ int gpt_read(const struct gpt_walk *w, uint64_t gva, void *buf, size_t len)
 	}
 	return 0;
 }
+
+struct leaf_walk {
+	const struct gpt_walk *w;
+	gpt_leaf_fn fn;
+	void *ctx;
+	uint32_t tables_left;
+};
+
+/* The table at @table (level @l) covering GVAs from @base. */
+static int walk_table(struct leaf_walk *lw, uint64_t table, unsigned l,
+		      uint64_t base, unsigned top)
+{
+	uint64_t t[32];		/* 256 bytes a level: the host stack is small */
+	unsigned i, n = l == top ? 256 : 512;	/* top level: user half only */
+	int rc;
+
+	if (!lw->tables_left--)
+		return -ENG_E2BIG;
+	for (i = 0; i < n; i++) {
+		uint64_t e, shift = 12 + 9 * (uint64_t)(l - 1);
+
+		if (i % 32 == 0 &&
+		    lw->w->read_gpa(lw->w->ctx, table + i * 8, t, sizeof(t)))
+			return GPT_EFAULT;
+		e = t[i % 32];
+		uint64_t gva = base + ((uint64_t)i << shift);
+
+		if (!(e & E_P) || !(e & E_US))
+			continue;
+		if (l == 1 || ((l == 2 || l == 3) && (e & E_PS))) {
+			rc = lw->fn(lw->ctx, gva,
+				    (e & E_ADDR) & ~((1ull << shift) - 1),
+				    1ull << shift);
+		} else if (e & E_PS) {
+			continue;	/* reserved: the CPU would fault */
+		} else {
+			rc = walk_table(lw, e & E_ADDR, l - 1, gva, top);
+		}
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int gpt_for_each_user_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+			   void *ctx, uint32_t max_tables)
+{
+	struct leaf_walk lw = { w, fn, ctx, max_tables };
+	unsigned levels;
+
+	if (!(w->cr0 & X_CR0_PG) || !(w->efer & X_EFER_LMA) ||
+	    !(w->cr4 & X_CR4_PAE))
+		return GPT_ENOTSUP;
+	levels = (w->cr4 & X_CR4_LA57) ? 5 : 4;
+	return walk_table(&lw, w->cr3 & E_ADDR, levels, 0, levels);
+}

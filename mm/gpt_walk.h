@@ -50,4 +50,19 @@ int gpt_translate(const struct gpt_walk *w, uint64_t gva,
 __attribute__((warn_unused_result))
 int gpt_read(const struct gpt_walk *w, uint64_t gva, void *buf, size_t len);
 
+/*
+ * gpt_for_each_user_leaf - call @fn(@ctx, gva, gpa, size) for every present
+ * leaf of the user half (PML4/PML5 entries with U/S set, below the
+ * canonical hole) of the address space @w describes (long mode, 4- or
+ * 5-level paging).  Stops early when @fn returns nonzero (that value is
+ * returned).  At most @max_tables page tables are read: -ENG_E2BIG past
+ * that; GPT_ENOTSUP outside long mode; GPT_EFAULT if a table is not RAM.
+ * Tables are read 32 entries at a time through @w->read_gpa.
+ */
+typedef int (*gpt_leaf_fn)(void *ctx, uint64_t gva, uint64_t gpa,
+			   uint64_t size);
+__attribute__((warn_unused_result))
+int gpt_for_each_user_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+			   void *ctx, uint32_t max_tables);
+
 #endif /* MM_GPT_WALK_H */

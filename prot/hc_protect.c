@@ -120,6 +120,65 @@ static int has_duplicates(const uint64_t *page_gfn, uint64_t *page_sorted,
 	return 0;
 }
 
+/*
+ * Frames shared with another mapping of the caller.  PROTECT takes frames
+ * that only the range maps: a frame the caller also maps at another GVA
+ * (a second mmap of a memfd or file, a MAP_SHARED view of the same pages)
+ * would be read and written there too, outside the owner's range.  So the
+ * caller's whole user half is walked once and every leaf outside the range
+ * is checked against the range's sorted frames.  What a walk of one
+ * address space cannot see (the same frame in another process, the page
+ * cache of a file) is not detected: README, "Current limits".
+ */
+#define SHARE_WALK_TABLES	16384u	/* 64 MiB of page tables, at most */
+
+struct share_check {
+	const uint64_t *sorted;		/* the range's frames, ascending */
+	uint64_t pages, lo, hi;		/* [lo, hi): the range's GVAs */
+};
+
+/* Does some frame of the sorted range lie in [gfn, gfn + n)? */
+static int hits_range(const struct share_check *k, uint64_t gfn, uint64_t n)
+{
+	uint64_t a = 0, b = k->pages;
+
+	while (a < b) {			/* first index with sorted >= gfn */
+		uint64_t m = a + (b - a) / 2;
+
+		if (k->sorted[m] < gfn)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < k->pages && k->sorted[a] < gfn + n;
+}
+
+static int share_leaf(void *ctx, uint64_t gva, uint64_t gpa, uint64_t size)
+{
+	const struct share_check *k = ctx;
+
+	if (gva >= k->lo && gva + size <= k->hi)
+		return 0;		/* the range itself */
+	if (gva < k->hi && gva + size > k->lo && size > 4096)
+		return 0;		/* a large leaf over the range: not ours */
+	return hits_range(k, gpa >> 12, size >> 12) ? -SHROUD_EBUSY : 0;
+}
+
+static int64_t shared_elsewhere(const struct gpt_walk *w,
+				const uint64_t *sorted, uint64_t pages,
+				uint64_t gva)
+{
+	struct share_check k = { sorted, pages, gva, gva + (pages << 12) };
+	int rc = gpt_for_each_user_leaf(w, share_leaf, &k, SHARE_WALK_TABLES);
+
+	if (rc == -SHROUD_EBUSY)
+		return rc;
+	if (rc && log_ratelimit(&log_budget))
+		log_warn("prot", "PROTECT: address space not walked whole (%d): "
+			 "other mappings of its frames not checked", rc);
+	return 0;
+}
+
 /* Release frames [0, pages) of @id (back to ordinary memory, decrypted). */
 static int release_frames(struct prot_cpu *c, uint16_t id,
 			  const uint64_t *gfns, uint64_t pages)
@@ -218,6 +277,8 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	rc = rc ? rc : collect_frames(&w, c->page_gfn, gva, pages);
 	if (!rc && has_duplicates(c->page_gfn, c->page_sorted, pages))
 		rc = -SHROUD_EBUSY;
+	/* page_sorted holds the range's frames in order now. */
+	rc = rc ? rc : shared_elsewhere(&w, c->page_sorted, pages, gva);
 	if (rc)
 		return rc;
 	if (owner_partitions(w.cr3 & PART_OWNER_MASK) >= PROT_MAX_PER_OWNER)
@@ -449,6 +510,8 @@ static void fill_stats(struct shroud_stats *s)
 	s->tamper = prot.st.tamper;
 	s->anomalies = prot.st.anomalies;
 	s->remaps = prot.st.remaps;
+	s->foreign_reads = prot.st.foreign_reads;
+	s->events_dropped = prot.ev_dropped;
 }
 
 int64_t prot_hc_stats(const struct prot_view *pv, struct hc_regs *r)

@@ -89,16 +89,54 @@ static uint64_t gva_of(const struct prot_part *p, uint64_t gfn)
 	return 0;
 }
 
+/*
+ * The ring is shared by every owner, so one owner's flood (an attacker
+ * writing into a sleeping owner's page over and over) must not push the
+ * others' events out: when the ring is full, an owner that holds a quarter
+ * of it or more loses its own oldest event; otherwise the oldest event of
+ * all goes.  Either way events_dropped (STATS) counts it.
+ */
+#define PROT_EVENTS_FAIR	(PROT_EVENTS / 4)
+
+static void ring_drop_at(uint32_t k)
+{
+	uint32_t j;
+
+	for (j = k; j + 1 < prot.ev_n; j++)
+		prot.ev[(prot.ev_head + j) % PROT_EVENTS] =
+			prot.ev[(prot.ev_head + j + 1) % PROT_EVENTS];
+	prot.ev_n--;
+	prot.ev_dropped++;
+}
+
+static void ring_make_room(uint64_t owner)
+{
+	uint32_t k, first = PROT_EVENTS, mine = 0;
+
+	for (k = 0; k < prot.ev_n; k++)
+		if (prot.ev[(prot.ev_head + k) % PROT_EVENTS].owner == owner) {
+			if (!mine++)
+				first = k;
+		}
+	if (mine >= PROT_EVENTS_FAIR) {
+		ring_drop_at(first);
+		return;
+	}
+	prot.ev_head = (prot.ev_head + 1) % PROT_EVENTS;
+	prot.ev_n--;
+	prot.ev_dropped++;
+}
+
 void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
 {
+	const struct partition *mp = part < PROT_PART_SLOTS ?
+		part_get(&prot.mpe.parts, part) : NULL;
+	uint64_t owner = mp ? mp->owner : 0;
 	struct prot_event_rec *e;
 	uint32_t slot;
 
-	if (prot.ev_n == PROT_EVENTS) {		/* full: drop the oldest */
-		prot.ev_head = (prot.ev_head + 1) % PROT_EVENTS;
-		prot.ev_n--;
-		prot.ev_dropped++;
-	}
+	if (prot.ev_n == PROT_EVENTS)
+		ring_make_room(owner);
 	slot = (prot.ev_head + prot.ev_n) % PROT_EVENTS;
 	e = &prot.ev[slot];
 	e->ev.type = type;
@@ -106,12 +144,7 @@ void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
 	e->ev.seq = ++prot.ev_seq;
 	e->ev.gva = gva;
 	e->ev.info = info;
-	{
-		const struct partition *mp = part < PROT_PART_SLOTS ?
-			part_get(&prot.mpe.parts, part) : NULL;
-
-		e->owner = mp ? mp->owner : 0;
-	}
+	e->owner = owner;
 	prot.ev_n++;
 }
 

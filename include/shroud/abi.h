@@ -166,6 +166,8 @@ struct shroud_stats {
 	uint64_t remaps;		/* OUT: changed GVA->GPA mappings seen */
 	uint64_t protected_frames;	/* OUT: frames in partitions */
 	uint64_t clear_frames;		/* OUT: frames currently in clear */
+	uint64_t foreign_reads;		/* OUT: reads by other contexts (ABI 1.2) */
+	uint64_t events_dropped;	/* OUT: events lost to a full ring (ABI 1.2) */
 };
 
 /*

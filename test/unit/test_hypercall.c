@@ -830,6 +830,51 @@ static void test_remap_detected(void **state)
 
 /* ---- fixed bugs (found by these tests; issue 8) -------------------- */
 
+/* One owner's flood of events (found by the stress test: an attacker
+ * writing into a sleeping owner's page) does not push another owner's
+ * events out of the shared ring; STATS counts what was dropped. */
+static void test_event_flood_keeps_others(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
+	struct shroud_stats st;
+	uint64_t ida, idb, n;
+	unsigned i;
+
+	(void)state;
+	need_prot();
+	ida = protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER);
+	idb = protect(&b, FG_DATA_GVA + PG, 1, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER);
+	assert_true((int64_t)ida >= 1 && (int64_t)idb >= 1);
+	prot_event(SHROUD_EV_DENIED, (uint16_t)(idb - 1), 0, 0);  /* b's one */
+	for (i = 0; i < 3 * PROT_EVENTS; i++)	/* a's flood */
+		prot_event(SHROUD_EV_DENIED, (uint16_t)(ida - 1), 0, i);
+	n = hc(&b, SHROUD_HC_EVENTS, FG_BUF_GVA, 16, 0, 0).rax;
+	assert_int_equal(n, 1);				/* b's event survived */
+	assert_int_equal(hc(&a, SHROUD_HC_STATS, FG_BUF_GVA, sizeof(st), 0, 0).rax,
+			 sizeof(st));
+	memcpy(&st, fg.ram + FG_BUF_GPA, sizeof(st));
+	assert_true(st.events_dropped >= 2 * PROT_EVENTS);
+}
+
+/* Issue 8 item 11: a frame the caller also maps outside the range (a
+ * second mapping of shared memory) is refused; before, only a frame mapped
+ * twice inside the range was.  Either page of the pair alone is refused,
+ * and a frame mapped once still works. */
+static void test_protect_frame_shared_elsewhere(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 3);
+
+	(void)state;
+	need_prot();
+	assert_int_equal(protect(&a, FG_DUP_GVA, 1, SHROUD_SENS_SECRET,
+				 SHROUD_POLICY_OWNER), ERR(SHROUD_EBUSY));
+	assert_int_equal(protect(&a, FG_DUP_GVA + PG, 1, SHROUD_SENS_SECRET,
+				 SHROUD_POLICY_OWNER), ERR(SHROUD_EBUSY));
+	assert_true(frame_is_plain(FG_DUP_GPA));
+	assert_true((int64_t)protect(&a, FG_DATA_GVA, 1, SHROUD_SENS_SECRET,
+				     SHROUD_POLICY_OWNER) >= 1);
+}
+
 /* Every partition incarnation gets a key never used before (issue 8 item
  * 3): the same plaintext frame, protected again after UNPROTECT (the same
  * engine slot is reused), encrypts to different ciphertext.  Before, the
@@ -1225,6 +1270,8 @@ int main(void)
 		T(test_integrity_failure),
 		T(test_remap_detected),
 		T(test_random_calls),
+		T(test_event_flood_keeps_others),
+		T(test_protect_frame_shared_elsewhere),
 		T(test_new_partition_new_key),
 		T(test_foreign_exec_keeps_owner_only),
 		T(test_exec_leaves_partition_listed),
