@@ -289,3 +289,31 @@ int64_t mpe_exec_sweep(struct mpe_exec *x, uint16_t part, uint32_t budget)
 	}
 	return cursor == UINT64_MAX ? n : n + 1;	/* at least this many */
 }
+
+int mpe_exec_tag_ok(struct mpe_exec *x, uint16_t part, gfn_t gfn,
+		    void *scratch)
+{
+	const struct partition *p = part_get(&x->m->parts, part);
+	struct fmeta *f = fmeta_get(&x->m->fm, gfn);
+	const struct aem_page_key *k;
+	uint8_t *src, *dst = scratch;
+	uint32_t epoch;
+	int rc;
+
+	if (!p || p->cipher != PART_CIPHER_GCM || !fmeta_encrypted(f))
+		return -ENG_EINVAL;
+	epoch = fmeta_gen(f) == (p->key_epoch & 1u) ? p->key_epoch
+						    : p->key_epoch - 1;
+	k = part_key(x, p, epoch);
+	src = x->ops.frame(x->ops.ctx, gfn);
+	if (!k || !src)
+		return -ENG_ENOENT;
+	for (uint32_t i = 0; i < FRAME_SIZE; i++)
+		dst[i] = src[i];
+	rc = aem_gcm_decrypt_frame(k, gfn, fmeta_ctr(f), dst, f->tag);
+	for (uint32_t i = 0; i < FRAME_SIZE; i++)
+		dst[i] = 0;
+	if (rc == -ENG_EBADMSG)
+		return 0;
+	return rc ? rc : 1;
+}

@@ -58,4 +58,15 @@ int mpe_exec_rotate(struct mpe_exec *x, uint16_t part) ENG_WUR;
 int64_t mpe_exec_sweep(struct mpe_exec *x, uint16_t part,
 		       uint32_t budget) ENG_WUR;
 
+/*
+ * mpe_exec_tag_ok - does frame gfn of GCM partition part still hold the
+ * ciphertext this executor wrote (its tag verifies)?  Decrypts a copy in
+ * @scratch (4 KiB, wiped afterwards), never the frame.  1 yes, 0 no (the
+ * frame was written behind the hypervisor's back: DMA, a physical
+ * writer), negative if that cannot be told (not GCM, not encrypted, no
+ * key).  Inside the caller's XMM bracket.
+ */
+int mpe_exec_tag_ok(struct mpe_exec *x, uint16_t part, gfn_t gfn,
+		    void *scratch) ENG_WUR;
+
 #endif /* SHROUD_MM_MPE_EXEC_H */

@@ -830,6 +830,56 @@ static void test_remap_detected(void **state)
 
 /* ---- fixed bugs (found by these tests; issue 8) -------------------- */
 
+/* Issue 8 item 5: a frame its owner let go of is wiped before it becomes
+ * ordinary memory (never decrypted), except a GCM frame somebody wrote
+ * behind the hypervisor's back (DMA after the kernel reused it): those
+ * bytes are not the owner's and stay.  Before, every such frame was
+ * zeroed, the device's data with it. */
+static void orphan_case(uint64_t flags, int dma, int want_wiped)
+{
+	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
+	uint64_t gpa = fg_data_gpa(2), id;
+	static uint8_t dev[PG];
+	static const uint8_t zero[PG];
+
+	id = protect(&a, FG_DATA_GVA + 2 * PG, 1, SHROUD_SENS_SECRET, flags);
+	assert_true((int64_t)id >= 1);
+	fg_map(&fg, FG_DATA_GVA + 2 * PG, 0, 0);	/* the owner let go */
+	if (dma) {
+		memset(dev, 0x5c, PG);
+		memcpy(fg.ram + gpa, dev, PG);		/* a device wrote it */
+	}
+	b.rip = 0x6000;
+	npf(&b, gpa, 0x1, PROT_RESUME);			/* the next user reads */
+	assert_false(frame_is_plain(gpa));		/* never decrypted */
+	if (want_wiped)
+		assert_memory_equal(fg.ram + gpa, zero, PG);
+	else
+		assert_memory_equal(fg.ram + gpa, dev, PG);
+	assert_int_equal(live_partitions(&a), 0);
+}
+
+static void test_orphan_frame_rule(void **state)
+{
+	(void)state;
+	need_prot();
+	orphan_case(SHROUD_POLICY_OWNER | SHROUD_PF_INTEGRITY, 1, 0);
+}
+
+static void test_orphan_frame_wiped(void **state)
+{
+	(void)state;
+	need_prot();
+	orphan_case(SHROUD_POLICY_OWNER | SHROUD_PF_INTEGRITY, 0, 1);
+}
+
+static void test_orphan_frame_xts_wiped(void **state)
+{
+	(void)state;
+	need_prot();
+	orphan_case(SHROUD_POLICY_OWNER, 1, 1);	/* XTS cannot tell: wiped */
+}
+
 /* One owner's flood of events (found by the stress test: an attacker
  * writing into a sleeping owner's page) does not push another owner's
  * events out of the shared ring; STATS counts what was dropped. */
@@ -1270,6 +1320,9 @@ int main(void)
 		T(test_integrity_failure),
 		T(test_remap_detected),
 		T(test_random_calls),
+		T(test_orphan_frame_rule),
+		T(test_orphan_frame_wiped),
+		T(test_orphan_frame_xts_wiped),
 		T(test_event_flood_keeps_others),
 		T(test_protect_frame_shared_elsewhere),
 		T(test_new_partition_new_key),
