@@ -4,13 +4,15 @@
 A library for the integration tests and the boot benchmark, and a CLI:
 
     qemu.py run [--cmd CMD] [--no-shroud | --direct] [--set KEY=VALUE ...]
-                [--gdb SOCKET]
+                [--gdb SOCKET] [--reset-pause]
         interactive: the guest console (COM1) on this terminal (Ctrl-A x
         quits QEMU), the hypervisor log (COM2) in build/hv.log, its debug
         console keys through the FIFO build/hv-console (echo c > ...).  With
         --cmd, run CMD in the guest, print its output, power off and exit
         with CMD's exit status.  --gdb SOCKET: QEMU's gdbstub on that unix
-        socket too (target remote SOCKET).
+        socket too (target remote SOCKET).  --reset-pause: a guest reset
+        (or power-off) pauses the VM with its RAM kept instead of ending
+        QEMU (then Ctrl-A c gives QEMU's monitor, e.g. pmemsave).
     qemu.py esp OUT.img [--set KEY=VALUE ...]
         write a copy of build/esp.img whose shroud.cfg has KEY replaced.
 
@@ -32,6 +34,15 @@ server=on,wait=off); boot.gdb() is a minimal gdb remote-protocol client
 (class Gdb) in physical-memory mode (Qqemu.PhyMemMode:1, QEMU >= 4.1);
 boot.phys_read(addr, n) / boot.phys_write(addr, data) stop the VM around
 the access and let it run again.  Without gdb=True nothing changes.
+
+A warm reset seen from the host: Boot(reset_pause=True) adds
+`-action reboot=shutdown,shutdown=pause` (QEMU >= 6.0): a reset (or a
+power-off) the guest or the hypervisor asks for stops the VM instead of
+rebooting or ending QEMU, with RAM as the reset left it; boot.wait_paused()
+polls QMP query-status for that stop (bounded) and boot.pmemsave(path)
+dumps all guest-physical RAM then (QMP pmemsave; the VM stays stopped: a
+VM stopped by a shutdown cannot be continued).  Without reset_pause=True
+nothing changes (-no-reboot: a reset ends QEMU).
 
 Every wait is bounded; Boot.close() (also on context exit, at interpreter
 exit and on SIGTERM) kills QEMU and swtpm and removes the temp dir; the
@@ -513,12 +524,14 @@ class Boot:
     interactive: console on this process's terminal (CLI run)
     gdb:      True (a socket in the temp dir) or a path: QEMU's gdbstub on
               that unix socket, for gdb() / phys_read() / phys_write()
+    reset_pause: a reset or power-off pauses the VM, RAM kept (see the
+              module's docstring; wait_paused(), pmemsave())
     """
 
     def __init__(self, mode="shroud", cfg=None, cmd=None, cmdline=None,
                  log_dir=None, interactive=False, echo=False, tpm=True,
                  memory="512M", esp=ESP_IMG, hv_log=None, extra_args=(),
-                 gdb=False):
+                 gdb=False, reset_pause=False):
         if mode not in ("shroud", "plain", "direct"):
             raise ValueError(mode)
         self.mode = mode
@@ -547,6 +560,7 @@ class Boot:
                          gdb if isinstance(gdb, str) else
                          os.path.join(self.dir, "gdb.sock"))
         self._gdb = None
+        self.reset_pause = bool(reset_pause)
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -652,6 +666,8 @@ class Boot:
             args += ["-mon", "chardev=con0,mode=readline"]
         if self.gdb_path:
             args += ["-gdb", "unix:%s,server=on,wait=off" % self.gdb_path]
+        if self.reset_pause:
+            args += ["-action", "reboot=shutdown,shutdown=pause"]
         return args + boot + self.extra_args
 
     def _connect_hv(self):
@@ -776,6 +792,13 @@ class Boot:
         self.qemu.stdin.write(data)
         self.qemu.stdin.flush()
 
+    def send_break(self):
+        """A BREAK on the guest console's serial line (QMP
+        chardev-send-break): with Linux's console on ttyS0, a character
+        sent within 5 s after it is a magic SysRq key, handled in the
+        serial interrupt, whatever task the CPU runs then."""
+        self.qmp("chardev-send-break", id="con0")
+
     def send_hv(self, data):
         """Type on the hypervisor's debug console (COM2)."""
         if isinstance(data, str):
@@ -850,6 +873,52 @@ class Boot:
             if "error" in r:
                 raise BootError("QMP %s: %s" % (execute, r["error"]))
             # events are skipped
+
+    # -- a reset that pauses (Boot(reset_pause=True)) ---------------------------
+
+    PAUSED_STATES = ("shutdown", "paused", "guest-panicked",
+                     "internal-error")
+
+    def wait_paused(self, timeout=120, interval=0.1):
+        """For a Boot(reset_pause=True): poll QMP query-status until the VM
+        has stopped (a reset or power-off: status "shutdown"); return the
+        status.  Raises BootError if QEMU exits first, Timeout after
+        timeout seconds (the hypervisor log's tail in the message)."""
+        if not self.reset_pause:
+            raise BootError("wait_paused: start the Boot with "
+                            "reset_pause=True (else a reset ends QEMU)")
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            if not self.alive():
+                raise BootError("QEMU exited (%s) instead of pausing: %s"
+                                % (self.qemu.returncode, self.qemu_stderr()))
+            try:
+                last = self.qmp("query-status", timeout=10)
+            except (OSError, ValueError) as e:
+                last = {"error": str(e)}
+            if (isinstance(last, dict) and not last.get("running", True)
+                    and last.get("status") in self.PAUSED_STATES):
+                return last["status"]
+            if time.monotonic() >= deadline:
+                raise Timeout("VM not paused within %ss (query-status: %r)"
+                              "\n--- hypervisor log tail ---\n%s"
+                              % (timeout, last, self.hv.tail(2000)
+                                 if self.hv else ""))
+            time.sleep(interval)
+
+    def pmemsave(self, path, size=None, timeout=300):
+        """All guest-physical RAM (size bytes from 0; default the boot's
+        memory) into path through QMP pmemsave, the VM already stopped
+        (wait_paused); it is left as it is."""
+        if size is None:
+            m = re.match(r"(\d+)([MG])$", self.memory)
+            if not m:
+                raise BootError("pmemsave: memory %r: give size" % self.memory)
+            size = int(m.group(1)) << (20 if m.group(2) == "M" else 30)
+        self.qmp("pmemsave", timeout=timeout, val=0, size=size,
+                 filename=os.path.abspath(path))
+        return path
 
     # -- gdbstub: guest-physical memory from the host -------------------------
 
@@ -932,7 +1001,8 @@ def cmd_run(a):
               % (gdb, gdb), file=sys.stderr)
     if a.cmd is None:
         boot = Boot(mode=mode, cfg=_overrides(a.set), cmdline=a.cmdline,
-                    interactive=True, hv_log=hv_log, gdb=gdb)
+                    interactive=True, hv_log=hv_log, gdb=gdb,
+                    reset_pause=getattr(a, "reset_pause", False))
         print("qemu.py: guest console follows (Ctrl-A x quits); "
               "hypervisor log: %s" % hv_log, file=sys.stderr)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -949,7 +1019,8 @@ def cmd_run(a):
             if os.path.exists(keys):
                 os.unlink(keys)
     with Boot(mode=mode, cfg=_overrides(a.set), cmd=a.cmd,
-              cmdline=a.cmdline, echo=True, hv_log=hv_log, gdb=gdb) as boot:
+              cmdline=a.cmdline, echo=True, hv_log=hv_log, gdb=gdb,
+              reset_pause=getattr(a, "reset_pause", False)) as boot:
         rc, _ = boot.wait_cmd(a.timeout)
         try:
             boot.wait_exit(60)
@@ -981,6 +1052,9 @@ def main(argv=None):
                    help="seconds until the command must have finished")
     r.add_argument("--gdb", metavar="SOCKET",
                    help="also start QEMU's gdbstub on this unix socket")
+    r.add_argument("--reset-pause", action="store_true",
+                   help="a guest reset or power-off pauses the VM (RAM "
+                        "kept) instead of ending QEMU")
     r.set_defaults(fn=cmd_run)
     e = sub.add_parser("esp", help="copy the ESP with a changed shroud.cfg")
     e.add_argument("out")
