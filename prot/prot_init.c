@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "prot/prot_state.h"
 #include "mm/frame.h"
+#include "mm/gmem.h"
 
 static struct aem_key_slot key_slots[PROT_PART_SLOTS];
 static struct partition part_slots[PROT_PART_SLOTS];
@@ -75,11 +76,6 @@ static int init_part_pages(void)
 	return 0;
 }
 
-void prot_init_wipe(void)
-{
-	aem_rng_fini(&boot_rng);
-}
-
 struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
 {
 	struct prot_cpu *c;
@@ -130,4 +126,45 @@ void prot_init(const struct boot_info *bi)
 		 "ephemeral (no TPM sealing yet)",
 		 aem_backend_name(aem_cipher_backend()), PROT_MAX_PARTS,
 		 WS_DEFAULT_W);
+}
+
+/* Zero [gfn, gfn + n) of guest RAM. */
+static void zero_frames(uint64_t gfn, uint64_t n)
+{
+	for (; n; n--, gfn++) {
+		void *f = gmem_ptr(mk_gpa(gfn << 12), FRAME_SIZE);
+
+		if (f)
+			memset(f, 0, FRAME_SIZE);
+	}
+}
+
+void prot_wipe_for_reset(void)
+{
+	unsigned i, k;
+
+	if (!prot.enabled)
+		return;
+	spin_lock(&prot_lock);
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp = part_get(&prot.mpe.parts, (uint16_t)i);
+
+		if (!mp)
+			continue;
+		for (k = 0; k < mp->ws.n; k++)
+			zero_frames(mp->ws.gfn[k], 1);
+	}
+	for (i = 0; i < prot.mpe.map.count; i++) {
+		const struct part_extent *x = &prot.mpe.map.ext[i];
+		const struct partition *mp = part_get(&prot.mpe.parts, x->part_id);
+
+		if (mp && mp->tier == PART_TIER_CLEAR)
+			zero_frames(x->start, x->nframes);
+	}
+	for (i = 0; i < prot.ncpus; i++)
+		memset(hpa_ptr(prot.cpus[i]->sink.v), 0, FRAME_SIZE);
+	aem_fini(&prot.aem);
+	aem_rng_fini(&boot_rng);
+	prot.enabled = 0;
+	spin_unlock(&prot_lock);
 }

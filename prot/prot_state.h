@@ -107,8 +107,6 @@ void prot_forget(uint16_t id);
 void prot_update_intercepts(void);
 /* The MPE partition behind live guest partition @id (MPE id), or NULL. */
 const struct partition *prot_mpe_part(uint16_t id);
-/* Zeroize what prot_init keeps besides the AEM (the DRBG). */
-void prot_init_wipe(void);
 /* Wire @c's executor to the MPE, the AEM and @c's guest-physical map. */
 void prot_exec_setup(struct prot_cpu *c);
 

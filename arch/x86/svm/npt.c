@@ -7,7 +7,7 @@
  * (the loader sets it; 15.25.2).  Nested entries have no separate read
  * right: a present entry is readable.
  */
-#include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
 
 static uint64_t npt_leaf(hpa_t hpa, unsigned rights, unsigned level)

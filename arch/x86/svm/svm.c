@@ -10,7 +10,7 @@
  * TR, LDTR, KernelGSBase, STAR/LSTAR/CSTAR/SFMASK, SYSENTER) is captured
  * by VMSAVE before the host replaces the firmware's descriptor tables.
  */
-#include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
 #include "base/lib.h"
 #include "base/log.h"

@@ -5,7 +5,7 @@
  * EXITINFO1/2 per intercept: 15.8.1 (CRx), 15.10.2 (IOIO), 15.11 (MSR),
  * 15.25.6 (nested page fault error code).
  */
-#include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
 
 /* Nested page fault error code (EXITINFO1), APM Vol. 2, 15.25.6. */

@@ -6,7 +6,7 @@
  */
 #include "arch/x86/backend.h"
 #include "arch/x86/cpu.h"
-#include "arch/x86/svm/svm.h"
+#include "arch/x86/svm/svm_vcpu.h"
 
 #define CPUID_EXT1_ECX_SVM	(1u << 2)
 #define CPUID_SVM_EDX_NP	(1u << 0)

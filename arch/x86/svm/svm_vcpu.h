@@ -1,5 +1,5 @@
 /*
- * arch/x86/svm/svm.h - AMD-V (SVM) vCPU state, private to arch/x86/svm.
+ * arch/x86/svm/svm_vcpu.h - AMD-V (SVM) vCPU state, private to arch/x86/svm.
  * AMD APM Vol. 2, chapter 15 "Secure Virtual Machine".
  */
 #ifndef ARCH_X86_SVM_SVM_H
