@@ -109,7 +109,9 @@
  *        -SHROUD_EFAULT  a page is not mapped (prefault it) or not RAM
  *        -SHROUD_EACCES  a kernel address or a supervisor-only page
  *        -SHROUD_EBUSY   overlaps a partition, or a frame is mapped twice
- *        -SHROUD_ENOSPC  hypervisor tables full
+ *                        (in the range or elsewhere in the caller)
+ *        -SHROUD_ENOSPC  hypervisor tables full, or the caller already
+ *                        holds 16 partitions
  *   Callers must pin the range (mlock) and keep it out of fork/COW, swap,
  *   THP and core dumps (libshroud does): a changed GVA->GPA mapping of a
  *   protected page is detected and reported (SHROUD_EV_REMAP), not followed.
