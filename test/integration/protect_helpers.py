@@ -12,8 +12,10 @@ nothing here sends it to the guest.  So a dump may be searched for the
 prefix alone.
 """
 import hashlib
+import json
 import os
 import re
+import time
 
 import pytest
 
@@ -243,3 +245,88 @@ def guest_has_programs(boot):
         "the guest image lacks the guest-lib programs (mk/guest-lib.mk's "
         "GUEST_EXTRA_PROGS/GUEST_EXTRA_FILES are not in the initramfs):\n"
         + out)
+
+
+# ---- a guest that the hypervisor might have stopped -------------------------
+# The attack tests (test_dos, test_isolation, test_stress, test_tamper_host,
+# test_intercepts) run commands in a guest whose hypervisor an attack could
+# stop: these helpers give up at once when the hypervisor log shows FATAL,
+# and fail with its report instead of waiting out a timeout.
+
+FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
+OOPS_RE = re.compile(r"Kernel panic|Oops|BUG: | \[#\d+\]")   # oops: [#1]
+
+
+def hv_fatal(b):
+    """'' or the hypervisor's FATAL report: prot/warn lines before it and
+    the text after it (waits, bounded, for its dump to end)."""
+    if b.hv is None or not FATAL_RE.search(b.hv.text):
+        return ""
+    deadline = time.monotonic() + 10
+    while (not re.search(r"FATAL: cpu \d+ halted", b.hv.text)
+           and time.monotonic() < deadline and b.alive()):
+        with b.hv.cond:
+            b.hv.cond.wait(0.2)
+    text = b.hv.text
+    at = FATAL_RE.search(text).start()
+    before = [ln for ln in text[:at].splitlines()
+              if "prot" in ln or "warn" in ln.lower()][-8:]
+    return "\n".join(before) + "\n" + text[at:at + 4000]
+
+
+def assert_no_fatal(b, what):
+    rep = hv_fatal(b)
+    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
+
+
+def guest_sh(b, cmd, timeout=120, on_fail=None):
+    """b.sh(cmd), but fails at once (with the hypervisor's lines and the end
+    of the console) when the hypervisor log shows FATAL or QEMU is gone: a
+    stopped guest never answers.  on_fail() runs before such a failure."""
+    def alive():
+        return b.alive() and not (b.hv is not None and
+                                  FATAL_RE.search(b.hv.text))
+
+    rep = hv_fatal(b)
+    assert not rep, "VM stopped before %r:\n%s" % (cmd[:200], rep)
+    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
+    try:
+        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
+        start = b.console.pos
+        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
+        out = b.console.text[start:m.start()].replace("\r", "")
+        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
+    except qemu.BootError as e:
+        if on_fail:
+            on_fail()
+        rep = hv_fatal(b)
+        pytest.fail("guest command %r did not finish (%s)\n%s\nconsole:\n%s"
+                    % (cmd[:200], "the hypervisor stopped the VM" if rep
+                       else "no answer", rep or str(e)[-2000:],
+                       b.console.tail(2000)))
+    return int(m.group(1)), out
+
+
+def vm_alive(b, what, oops=False, sh=guest_sh):
+    """The VM still runs: no FATAL in the hypervisor log; under Shroud
+    `shroudctl status` (CPUID + VMMCALL) returns 0; a later command runs;
+    with oops=True, no kernel oops or panic on the console either."""
+    assert_no_fatal(b, what)
+    if b.mode == "shroud":
+        rc, out = sh(b, "shroudctl status", timeout=60)
+        assert rc == 0 and "Shroud hypervisor" in out, (
+            "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
+    rc, out = sh(b, "echo alive-$((6 * 7))", timeout=60)
+    assert rc == 0 and "alive-42" in out, out
+    if oops:
+        m = OOPS_RE.search(b.console.text)
+        assert not m, "%s: the guest kernel reported:\n%s" % (
+            what, b.console.text[max(0, m.start() - 300):m.start() + 1500])
+    assert_no_fatal(b, what)
+
+
+def hv_stats(b, sh=guest_sh):
+    """`shroudctl --json stats` as a dict."""
+    rc, out = sh(b, "shroudctl --json stats")
+    assert rc == 0, out
+    return json.loads(out[out.index("{"):out.rindex("}") + 1])

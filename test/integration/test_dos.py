@@ -31,15 +31,28 @@ its own verdict).  Every wait polls, bounded, and ends at once when the
 hypervisor log shows FATAL (the failure then quotes its lines).
 """
 import hashlib
-import json
 import os
 import re
-import time
 
 import pytest
 
-from conftest import qemu, shell_boot, wait_for
-from protect_helpers import ESP
+from conftest import shell_boot, wait_for
+from protect_helpers import (ESP, FATAL_RE, guest_sh, hv_stats,
+                             vm_alive as _vm_alive)
+
+
+def gsh(b, cmd, timeout=120):
+    """guest_sh that marks the boot for replacement when the VM stopped."""
+    return guest_sh(b, cmd, timeout,
+                    on_fail=lambda: setattr(b, "dos_bad", True))
+
+
+def vm_alive(b, what):
+    _vm_alive(b, what, sh=gsh)
+
+
+def stats(b):
+    return hv_stats(b, sh=gsh)
 
 PG = 4096
 OWNER_PAGES = 4
@@ -47,7 +60,6 @@ OWNER_PAGES = 4
 # SHROUD_DOS_WRITERS for experiments).
 WRITES = int(os.environ.get("SHROUD_DOS_WRITES", "200"))
 WRITERS = int(os.environ.get("SHROUD_DOS_WRITERS", "2"))
-FATAL_RE = re.compile(r"FATAL|guest stopped")
 
 
 def pattern(pages):
@@ -61,70 +73,7 @@ def pattern_sha(pages):
 
 # ---- the hypervisor log ---------------------------------------------------
 
-def hv_fatal(b):
-    """The FATAL report of the hypervisor log ('' if none): the prot lines
-    before it and the dump after it.  Waits (bounded) for the dump's end."""
-    if not FATAL_RE.search(b.hv.text):
-        return ""
-    deadline = time.monotonic() + 10
-    while (not re.search(r"FATAL: cpu \d+ halted", b.hv.text)
-           and time.monotonic() < deadline and b.alive()):
-        with b.hv.cond:
-            b.hv.cond.wait(0.2)
-    text = b.hv.text
-    at = FATAL_RE.search(text).start()
-    before = [ln for ln in text[:at].splitlines()
-              if "prot" in ln or "warn" in ln.lower()][-8:]
-    return "\n".join(before) + "\n" + text[at:at + 4000]
-
-
-def assert_no_fatal(b, what):
-    rep = hv_fatal(b)
-    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
-
-
 # ---- the guest shell, aware of a stopped VM -------------------------------
-
-def gsh(b, cmd, timeout=120):
-    """b.sh(cmd) that gives up at once when the hypervisor log shows FATAL
-    (a stopped guest never answers) and then fails with its lines."""
-    def alive():
-        return b.alive() and not FATAL_RE.search(b.hv.text)
-
-    assert_no_fatal(b, "before %r" % cmd)
-    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
-    try:
-        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
-        start = b.console.pos
-        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
-        out = b.console.text[start:m.start()].replace("\r", "")
-        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
-    except qemu.BootError as e:
-        b.dos_bad = True
-        rep = hv_fatal(b)
-        pytest.fail("guest command %r did not finish (%s)\n%s"
-                    % (cmd, "the hypervisor stopped the VM" if rep else
-                       "no answer", rep or str(e)[-2000:]))
-    return int(m.group(1)), out
-
-
-def vm_alive(b, what):
-    """The VM still runs: no FATAL, `shroudctl status` returns 0 and a
-    later command runs."""
-    assert_no_fatal(b, what)
-    rc, out = gsh(b, "shroudctl status", timeout=60)
-    assert rc == 0 and "Shroud hypervisor" in out, (
-        "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
-    rc, out = gsh(b, "echo alive-$((6 * 7))", timeout=60)
-    assert rc == 0 and "alive-42" in out, out
-    assert_no_fatal(b, what)
-
-
-def stats(b):
-    rc, out = gsh(b, "shroudctl --json stats")
-    assert rc == 0, out
-    return json.loads(out[out.index("{"):out.rindex("}") + 1])
-
 
 # ---- background programs ---------------------------------------------------
 

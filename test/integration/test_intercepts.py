@@ -34,14 +34,13 @@ so that a VM it kills cannot hide the other results; every guest command
 gives up at once when the hypervisor log shows FATAL.
 """
 import re
-import time
 
 import pytest
 
-from conftest import qemu, reserved_range, shell_boot
+from conftest import reserved_range, shell_boot
+from protect_helpers import (guest_sh as gsh, vm_alive)
 
 KMOD = "/lib/shroudkm.ko"
-FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
 OOPS_RE = re.compile(r"Oops|BUG:|general protection fault|Call Trace")
 LINE_RE = re.compile(r"shroudkm: (\w+) (.*)$", re.M)
 APIC_IOMEM_RE = re.compile(r"^\s*([0-9a-f]+)-[0-9a-f]+ : Local APIC", re.M)
@@ -50,54 +49,6 @@ APICBASE_FLAGS = 0xfff
 
 
 # ---- a shell that notices a stopped VM --------------------------------------
-
-def hv_fatal(b):
-    """'' or the hypervisor log from its FATAL line on."""
-    if b.hv is None or not FATAL_RE.search(b.hv.text):
-        return ""
-    time.sleep(0.5)                      # let the dump reach the log
-    text = b.hv.text
-    return text[FATAL_RE.search(text).start():][:4000]
-
-
-def gsh(b, cmd, timeout=120):
-    """b.sh(cmd) that fails at once, with the hypervisor's report, when the
-    hypervisor log shows FATAL or QEMU is gone."""
-    def alive():
-        return b.alive() and not FATAL_RE.search(b.hv.text)
-
-    rep = hv_fatal(b)
-    assert not rep, "VM stopped before %r:\n%s" % (cmd, rep)
-    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
-    try:
-        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
-        start = b.console.pos
-        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
-        out = b.console.text[start:m.start()].replace("\r", "")
-        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
-    except qemu.BootError as e:
-        rep = hv_fatal(b)
-        pytest.fail("guest command %r did not finish (%s)\n%s\nconsole:\n%s"
-                    % (cmd, "the hypervisor stopped the VM" if rep else
-                       "no answer", rep or str(e)[-2000:],
-                       b.console.tail(2000)))
-    return int(m.group(1)), out
-
-
-def vm_alive(b, what):
-    """The VM still runs: no FATAL in the hypervisor log, the shell answers
-    and, under Shroud, `shroudctl status` (CPUID + VMMCALL) returns 0."""
-    rep = hv_fatal(b)
-    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
-    if b.mode == "shroud":
-        rc, out = gsh(b, "shroudctl status", timeout=60)
-        assert rc == 0 and "Shroud hypervisor" in out, (
-            "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
-    else:
-        rc, out = gsh(b, "echo alive", timeout=60)
-        assert rc == 0 and "alive" in out, out
-    assert not hv_fatal(b), hv_fatal(b)
-
 
 def probe(b, args):
     """insmod shroudkm.ko ARGS: (fields of its result line, the output).

@@ -27,83 +27,29 @@ is never delivered), then restores everything and detaches.
 Nothing waits a fixed time: every wait polls, bounded; the guest commands
 of the attack give up at once when the hypervisor log shows FATAL.
 """
-import json
 import re
-import time
 
 import pytest
 
-from conftest import qemu, shell_boot
-from protect_helpers import (ESP, demo_expect, figures, guest_has_programs,
-                             recheck, shell, start_bg, stop_bg,
-                             wait_sleeping)
+from conftest import shell_boot
+from protect_helpers import (demo_expect, ESP, figures, guest_has_programs,
+                             guest_sh as gsh, hv_fatal, hv_stats, recheck,
+                             shell, start_bg, stop_bg, vm_alive, wait_sleeping)
+
+
+def stats(b):
+    return hv_stats(b)
 
 PG = 4096
 PAGES = 16
 SKIP = 3                      # ripjack's RIP: the buffer start + SKIP pages
 PROT_SEED, CTRL_SEED = 4100, 4200
-FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
 FATAL_SIGNALS = {4: "SIGILL", 7: "SIGBUS", 11: "SIGSEGV"}
 DEMO_RE = re.compile(r"^demo: pid=(\d+) addr=(0x[0-9a-f]+) len=(\d+) "
                      r"id=(-?\d+) protected=(\w+)$", re.M)
 
 
 # ---- the hypervisor log and a shell that notices a stopped VM ---------------
-
-def hv_fatal(b):
-    """'' or the hypervisor's FATAL report: prot/warn lines before it and
-    the text after it (waits, bounded, for its dump to end)."""
-    if not FATAL_RE.search(b.hv.text):
-        return ""
-    deadline = time.monotonic() + 10
-    while (not re.search(r"FATAL: cpu \d+ halted", b.hv.text)
-           and time.monotonic() < deadline and b.alive()):
-        with b.hv.cond:
-            b.hv.cond.wait(0.2)
-    text = b.hv.text
-    at = FATAL_RE.search(text).start()
-    before = [ln for ln in text[:at].splitlines()
-              if "prot" in ln or "warn" in ln.lower()][-8:]
-    return "\n".join(before) + "\n" + text[at:at + 4000]
-
-
-def gsh(b, cmd, timeout=120):
-    """b.sh(cmd), but fails at once (with the hypervisor's lines) when the
-    hypervisor log shows FATAL: a stopped guest never answers."""
-    def alive():
-        return b.alive() and not FATAL_RE.search(b.hv.text)
-
-    rep = hv_fatal(b)
-    assert not rep, "VM stopped before %r:\n%s" % (cmd, rep)
-    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
-    try:
-        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
-        start = b.console.pos
-        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
-        out = b.console.text[start:m.start()].replace("\r", "")
-        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
-    except qemu.BootError as e:
-        rep = hv_fatal(b)
-        pytest.fail("guest command %r did not finish (%s)\n%s"
-                    % (cmd, "the hypervisor stopped the VM" if rep else
-                       "no answer", rep or str(e)[-2000:]))
-    return int(m.group(1)), out
-
-
-def vm_alive(b, what):
-    rep = hv_fatal(b)
-    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
-    rc, out = gsh(b, "shroudctl status", timeout=60)
-    assert rc == 0 and "Shroud hypervisor" in out, (
-        "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
-    assert not hv_fatal(b), hv_fatal(b)
-
-
-def stats(b):
-    rc, out = gsh(b, "shroudctl --json stats")
-    assert rc == 0, out
-    return json.loads(out[out.index("{"):out.rindex("}") + 1])
-
 
 # ---- the boot ---------------------------------------------------------------
 

@@ -57,7 +57,6 @@ A summary table is printed (and kept in build/test-logs/stress/
 summary.txt).  SHROUD_STRESS_SECONDS, SHROUD_STRESS_WRITES,
 SHROUD_STRESS_HCFUZZ_CALLS and SHROUD_STRESS_SEED change the load.
 """
-import json
 import os
 import random
 import re
@@ -65,8 +64,13 @@ import time
 
 import pytest
 
-from conftest import qemu, shell_boot, wait_for
-from protect_helpers import ESP, demo_expect, figures, wait_sleeping
+from conftest import shell_boot, wait_for
+from protect_helpers import (demo_expect, ESP, figures, guest_sh as gsh,
+                             hv_fatal, hv_stats, wait_sleeping)
+
+
+def stats(b):
+    return hv_stats(b)
 
 PG = 4096
 PAGES = 16
@@ -75,7 +79,6 @@ WRITES = int(os.environ.get("SHROUD_STRESS_WRITES", "25"))
 HCFUZZ_CALLS = int(os.environ.get("SHROUD_STRESS_HCFUZZ_CALLS", "300"))
 SEED = int(os.environ.get("SHROUD_STRESS_SEED",
                           str(random.SystemRandom().randrange(1, 1 << 30))))
-FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
 FATAL_SIGNALS = (4, 7, 11)
 KINDS = ("scan", "write", "tamper", "ripjack", "hcfuzz")
 
@@ -124,52 +127,6 @@ echo "@end $kind rounds=$r"
 
 
 # ---- the hypervisor log and a shell that notices a stopped VM ---------------
-
-def hv_fatal(b):
-    """'' or the hypervisor's FATAL report: prot/warn lines before it and
-    the text after it (waits, bounded, for its dump to end)."""
-    if not FATAL_RE.search(b.hv.text):
-        return ""
-    deadline = time.monotonic() + 10
-    while (not re.search(r"FATAL: cpu \d+ halted", b.hv.text)
-           and time.monotonic() < deadline and b.alive()):
-        with b.hv.cond:
-            b.hv.cond.wait(0.2)
-    text = b.hv.text
-    at = FATAL_RE.search(text).start()
-    before = [ln for ln in text[:at].splitlines()
-              if "prot" in ln or "warn" in ln.lower()][-8:]
-    return "\n".join(before) + "\n" + text[at:at + 4000]
-
-
-def gsh(b, cmd, timeout=120):
-    """b.sh(cmd), but fails at once (with the hypervisor's lines) when the
-    hypervisor log shows FATAL: a stopped guest never answers."""
-    def alive():
-        return b.alive() and not FATAL_RE.search(b.hv.text)
-
-    rep = hv_fatal(b)
-    assert not rep, "VM stopped before %r:\n%s" % (cmd[:200], rep)
-    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
-    try:
-        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
-        start = b.console.pos
-        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
-        out = b.console.text[start:m.start()].replace("\r", "")
-        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
-    except qemu.BootError as e:
-        rep = hv_fatal(b)
-        pytest.fail("guest command %r did not finish (%s)\n%s"
-                    % (cmd[:200], "the hypervisor stopped the VM" if rep
-                       else "no answer", rep or str(e)[-2000:]))
-    return int(m.group(1)), out
-
-
-def stats(b):
-    rc, out = gsh(b, "shroudctl --json stats")
-    assert rc == 0, out
-    return json.loads(out[out.index("{"):out.rindex("}") + 1])
-
 
 def hv_problems(b, start):
     """ERR and WARN lines of the hypervisor log after offset start."""

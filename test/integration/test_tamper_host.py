@@ -36,16 +36,23 @@ Nothing waits a fixed time: every wait polls (conftest.wait_for and the
 protect_helpers), bounded; guest commands give up at once when the
 hypervisor log shows FATAL.
 """
-import json
 import re
-import time
 
 import pytest
 
-from conftest import qemu, shell_boot, wait_for
-from protect_helpers import (ESP, PREFIX, bg_output, demo_expect, figures,
-                             guest_has_programs, recheck, start_bg, stop_bg,
-                             wait_exited, wait_sleeping)
+from conftest import shell_boot, wait_for
+from protect_helpers import (bg_output, demo_expect, ESP, figures,
+                             guest_has_programs, guest_sh as gsh, hv_stats,
+                             PREFIX, recheck, start_bg, stop_bg,
+                             vm_alive as _vm_alive, wait_exited, wait_sleeping)
+
+
+def vm_alive(b, what):
+    _vm_alive(b, what, oops=True)
+
+
+def stats(b):
+    return hv_stats(b)
 
 PG = 4096
 PAGES = 16
@@ -53,8 +60,6 @@ TPAGE = 5                     # the buffer page whose frame is tampered
 TOFF = 0x123                  # the byte of it flipped
 FLIP = 0xff
 GCM_SEED, XTS_SEED = 8100, 8200
-FATAL_RE = re.compile(r"FATAL|PANIC|guest stopped")
-OOPS_RE = re.compile(r"Kernel panic|Oops|BUG: | \[#\d+\]")   # oops: [#1]
 DEMO_RE = re.compile(r"^demo: pid=(\d+) addr=(0x[0-9a-f]+) len=(\d+) "
                      r"id=(-?\d+) protected=(\w+)$", re.M)
 TAG_RE = r"partition (\d+): frame (0x[0-9a-f]+) failed its integrity check"
@@ -62,69 +67,6 @@ EXIT_RE = re.compile(r"^demo: exit=(\d+)$", re.M)
 
 
 # ---- the hypervisor log and a shell that notices a stopped VM ---------------
-
-def hv_fatal(b):
-    """'' or the hypervisor's FATAL report (prot/warn lines before it and
-    the text after it; waits, bounded, for the dump's end)."""
-    if not FATAL_RE.search(b.hv.text):
-        return ""
-    deadline = time.monotonic() + 10
-    while (not re.search(r"FATAL: cpu \d+ halted", b.hv.text)
-           and time.monotonic() < deadline and b.alive()):
-        with b.hv.cond:
-            b.hv.cond.wait(0.2)
-    text = b.hv.text
-    at = FATAL_RE.search(text).start()
-    before = [ln for ln in text[:at].splitlines()
-              if "prot" in ln or "warn" in ln.lower()][-8:]
-    return "\n".join(before) + "\n" + text[at:at + 4000]
-
-
-def gsh(b, cmd, timeout=120):
-    """b.sh(cmd) that gives up at once when the hypervisor log shows FATAL
-    (a stopped guest never answers) and then fails with its lines."""
-    def alive():
-        return b.alive() and not FATAL_RE.search(b.hv.text)
-
-    rep = hv_fatal(b)
-    assert not rep, "before %r: the hypervisor stopped the VM:\n%s" % (cmd,
-                                                                       rep)
-    b.send("echo @@SH_BEG''IN@@; ( %s\n); echo \"@@SH_RC=$?@@\"\n" % cmd)
-    try:
-        b.console.expect(r"@@SH_BEGIN@@\r?\n", timeout, alive=alive)
-        start = b.console.pos
-        m = b.console.expect(r"@@SH_RC=(\d+)@@", timeout, alive=alive)
-        out = b.console.text[start:m.start()].replace("\r", "")
-        b.console.expect(re.escape(qemu.PROMPT), 30, alive=alive)
-    except qemu.BootError as e:
-        rep = hv_fatal(b)
-        pytest.fail("guest command %r did not finish (%s)\n%s"
-                    % (cmd, "the hypervisor stopped the VM" if rep else
-                       "no answer", rep or str(e)[-2000:]))
-    return int(m.group(1)), out
-
-
-def vm_alive(b, what):
-    """The VM still runs: no FATAL, no kernel oops/panic on the console,
-    `shroudctl status` returns 0 and a later command runs."""
-    rep = hv_fatal(b)
-    assert not rep, "%s: the hypervisor stopped the VM:\n%s" % (what, rep)
-    rc, out = gsh(b, "shroudctl status", timeout=60)
-    assert rc == 0 and "Shroud hypervisor" in out, (
-        "%s: shroudctl status rc=%d:\n%s" % (what, rc, out))
-    rc, out = gsh(b, "echo alive-$((6 * 7))", timeout=60)
-    assert rc == 0 and "alive-42" in out, out
-    m = OOPS_RE.search(b.console.text)
-    assert not m, "%s: the guest kernel reported:\n%s" % (
-        what, b.console.text[max(0, m.start() - 300):m.start() + 1500])
-    assert not hv_fatal(b), what
-
-
-def stats(b):
-    rc, out = gsh(b, "shroudctl --json stats")
-    assert rc == 0, out
-    return json.loads(out[out.index("{"):out.rindex("}") + 1])
-
 
 # ---- the boot ---------------------------------------------------------------
 
