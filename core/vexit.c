@@ -208,7 +208,6 @@ static void exit_msr(struct vcpu *v)
 #define XCR0_AVX	(1ull << 2)
 #define XCR0_BNDS	(3ull << 3)
 #define XCR0_AVX512	(7ull << 5)
-#define CR4_OSXSAVE_BIT	(1ull << 18)
 
 static int xcr0_valid(uint64_t v)
 {
@@ -232,7 +231,7 @@ static void exit_xsetbv(struct vcpu *v)
 	static const uint8_t op_xsetbv[] = { 0x0f, 0x01, 0xd1 };
 	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
 
-	if (!(v->g.cr4 & CR4_OSXSAVE_BIT)) {
+	if (!(v->g.cr4 & CR4_OSXSAVE)) {
 		inject(v, VEC_UD, false);
 		return;
 	}

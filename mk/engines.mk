@@ -71,7 +71,7 @@ ENG_HDRS := $(wildcard $(TOP)/base/*.h $(TOP)/prot/*.h $(TOP)/crypto/*.h $(TOP)/
 $(eval $(call eng_rules,hv,$(ENG_HV_CFLAGS),$(ENG_HV_SIMD_CFLAGS),$(ENG_HV_MBED_CFLAGS),$(ENG_CC)))
 $(eval $(call eng_rules,host,$(ENG_HOST_CFLAGS),$(ENG_HOST_CFLAGS) $(ENG_SIMD_FLAGS),-O1 -g -std=gnu11 -w $(ENG_SAN),$(ENG_CC)))
 $(eval $(call eng_rules,bench,$(ENG_BENCH_CFLAGS),$(ENG_BENCH_CFLAGS) $(ENG_SIMD_FLAGS),-O2 -std=gnu11 -w,$(ENG_CC)))
-$(eval $(call eng_rules,fuzz,-O1 -g -std=gnu11 $(ENG_WARN) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined,-O1 -g -std=gnu11 $(ENG_WARN) $(ENG_SIMD_FLAGS) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined,-O1 -std=gnu11 -w,$(ENG_CLANG)))
+$(eval $(call eng_rules,fuzz,-O1 -g -std=gnu11 $(ENG_WARN) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -g -std=gnu11 $(ENG_WARN) $(ENG_SIMD_FLAGS) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -std=gnu11 -w,$(ENG_CLANG)))
 
 .PHONY: engines-hv engines-hv-check unit-engines bench-crypto bench-fault fuzz-engines
 all: engines-hv
@@ -126,7 +126,7 @@ ENG_FUZZ := $(patsubst $(TOP)/test/fuzz/%.c,$(ENG_DIR)/fuzzbin/%,$(filter-out \
 	%/fuzz_hypercall.c,$(wildcard $(TOP)/test/fuzz/fuzz_*.c)))
 $(ENG_DIR)/fuzzbin/%: $(TOP)/test/fuzz/%.c $(TOP)/test/unit/test_engine_sim.h $(ENG_DIR)/fuzz/libengines.a
 	@mkdir -p $(dir $@)
-	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined $(ENG_CFG) -I$(TOP)/test/unit \
+	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(ENG_CFG) -I$(TOP)/test/unit \
 		$< $(ENG_DIR)/fuzz/libengines.a -o $@
 fuzz-engines: $(ENG_FUZZ)
 	@set -e; for f in $(ENG_FUZZ); do echo "== $$(basename $$f) ($(FUZZ_SECONDS) s)"; \

@@ -55,7 +55,7 @@ unit: unit-prot
 # engines' harnesses; `make fuzz-ci` runs all three for FUZZ_CI_SECONDS.
 UPROT_FUZZ_OBJDIR := $(UPROT_DIR)/prot-fuzz-obj
 UPROT_FUZZ_CFLAGS := -O1 -g -std=gnu11 $(ENG_WARN) \
-	-fsanitize=fuzzer-no-link,address,undefined $(ENG_CFG) -I$(TOP)
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all $(ENG_CFG) -I$(TOP)
 UPROT_FUZZ_BIN := $(ENG_DIR)/fuzzbin/fuzz_hypercall
 # Inputs are records of 24 bytes: start at full length (no slow ramp).
 UPROT_FUZZ_OPTS := -len_control=0 -max_len=1536
@@ -68,7 +68,7 @@ $(UPROT_FUZZ_BIN): $(TOP)/test/fuzz/fuzz_hypercall.c \
 		$(patsubst %.c,$(UPROT_FUZZ_OBJDIR)/%.o,$(UPROT_HC_SRCS)) \
 		$(ENG_DIR)/fuzz/libengines.a $(UPROT_HDRS)
 	@mkdir -p $(dir $@)
-	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined \
+	$(ENG_CLANG) -O1 -g -std=gnu11 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(ENG_CFG) -I$(TOP) -I$(TOP)/test/unit $< \
 		$(patsubst %.c,$(UPROT_FUZZ_OBJDIR)/%.o,$(UPROT_HC_SRCS)) \
 		$(ENG_DIR)/fuzz/libengines.a -o $@

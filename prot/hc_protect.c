@@ -437,14 +437,12 @@ static int64_t caller_copy(const struct prot_view *pv, uint64_t gva,
 {
 	struct gpt_walk w = caller_walk(pv);
 	int user = pv->cpl == 3, pass;
-	const uint8_t *s;
 
 	/* Pass 0 checks every page, pass 1 copies: a refused call writes
 	 * nothing. */
 	for (pass = 0; pass < passes; pass++) {
 		uint64_t at = gva, left = len;
 
-		s = src;
 		while (left) {
 			uint64_t chunk = 4096 - (at & 0xfff);
 			struct gpt_result r;
@@ -457,10 +455,9 @@ static int64_t caller_copy(const struct prot_view *pv, uint64_t gva,
 			    !(dst = gmem_ptr(mk_gpa(r.gpa), chunk)) ||
 			    part_map_lookup(&prot.mpe.map, mk_gfn(r.gpa >> 12)))
 				return -SHROUD_EFAULT;
-			if (pass)
-				memcpy(dst, s, chunk);
+			if (pass)	/* src is NULL for a check only */
+				memcpy(dst, (const uint8_t *)src + (at - gva), chunk);
 			at += chunk;
-			s += chunk;
 			left -= chunk;
 		}
 	}
@@ -534,17 +531,6 @@ int64_t prot_hc_stats(const struct prot_view *pv, struct hc_regs *r)
 	return rc ? rc : (int64_t)n;
 }
 
-/* Remove event @k of the ring, keeping the order of the others. */
-static void ring_remove(uint32_t k)
-{
-	uint32_t j;
-
-	for (j = k; j + 1 < prot.ev_n; j++)
-		prot.ev[(prot.ev_head + j) % PROT_EVENTS] =
-			prot.ev[(prot.ev_head + j + 1) % PROT_EVENTS];
-	prot.ev_n--;
-}
-
 int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r)
 {
 	uint64_t owner = caller_owner(pv), gva = r->rbx, cap = r->rcx, n = 0;
@@ -571,7 +557,7 @@ int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r)
 			return n ? (int64_t)n : -SHROUD_EFAULT;
 		n++;
 		if (clear)
-			ring_remove(k);
+			prot_event_remove(k);
 		else
 			k++;
 	}

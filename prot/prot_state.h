@@ -93,6 +93,8 @@ extern spinlock_t prot_lock;
 
 /* Feed one event to the MPE and execute its actions on CPU @c. */
 int prot_run(struct prot_cpu *c, struct mpe_event *ev) ENG_WUR;
+/* Remove event @k (0 = the oldest) of the ring, keeping the others' order. */
+void prot_event_remove(uint32_t k);
 /* Queue a guest-visible event for partition @part (MPE id). */
 void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info);
 #define GFN_LOST	(~0ull)	/* page given up by its owner (REMAP, exit) */

@@ -98,7 +98,7 @@ static uint64_t gva_of(const struct prot_part *p, uint64_t gfn)
  */
 #define PROT_EVENTS_FAIR	(PROT_EVENTS / 4)
 
-static void ring_drop_at(uint32_t k)
+void prot_event_remove(uint32_t k)
 {
 	uint32_t j;
 
@@ -106,7 +106,6 @@ static void ring_drop_at(uint32_t k)
 		prot.ev[(prot.ev_head + j) % PROT_EVENTS] =
 			prot.ev[(prot.ev_head + j + 1) % PROT_EVENTS];
 	prot.ev_n--;
-	prot.ev_dropped++;
 }
 
 static void ring_make_room(uint64_t owner)
@@ -118,12 +117,7 @@ static void ring_make_room(uint64_t owner)
 			if (!mine++)
 				first = k;
 		}
-	if (mine >= PROT_EVENTS_FAIR) {
-		ring_drop_at(first);
-		return;
-	}
-	prot.ev_head = (prot.ev_head + 1) % PROT_EVENTS;
-	prot.ev_n--;
+	prot_event_remove(mine >= PROT_EVENTS_FAIR ? first : 0);
 	prot.ev_dropped++;
 }
 

@@ -9,6 +9,7 @@
 #include "harness.h"
 
 #include "mm/gpmap.h"
+#include "fake_guest.h"	/* fg_npt_leaf: the NPT-like leaf */
 
 #define ARENA_FRAMES	64u
 #define ARENA_BASE	0x10000000000ull	/* fake HPA of frame 0 (1 TiB) */
@@ -55,19 +56,6 @@ static void count_flush(void *ctx)
 
 /* ---- the two formats ------------------------------------------------- */
 
-static uint64_t npt_leaf(hpa_t hpa, unsigned rights, unsigned level)
-{
-	uint64_t e = (hpa.v & PTE_ADDR_MASK) | PTE_P | PTE_US;
-
-	if (rights & GPM_W)
-		e |= PTE_RW;
-	if (!(rights & GPM_X))
-		e |= PTE_NX;
-	if (level > 1)
-		e |= PTE_PS;
-	return e;
-}
-
 #define EPT_R		(1ull << 0)
 #define EPT_W		(1ull << 1)
 #define EPT_X		(1ull << 2)
@@ -109,7 +97,7 @@ static unsigned ept_rights(uint64_t e)
 }
 
 static const struct fmt_case npt = {
-	{ "NPT-like", PTE_P | PTE_RW | PTE_US, PTE_P, PTE_A, PTE_D, npt_leaf },
+	{ "NPT-like", PTE_P | PTE_RW | PTE_US, PTE_P, PTE_A, PTE_D, fg_npt_leaf },
 	npt_rights, PTE_P | PTE_US,
 };
 static const struct fmt_case ept = {
@@ -117,7 +105,7 @@ static const struct fmt_case ept = {
 	ept_rights, EPT_MT_WB,
 };
 static const struct fmt_case npt_no_ad = {
-	{ "NPT without A/D", PTE_P | PTE_RW | PTE_US, PTE_P, 0, 0, npt_leaf },
+	{ "NPT without A/D", PTE_P | PTE_RW | PTE_US, PTE_P, 0, 0, fg_npt_leaf },
 	npt_rights, PTE_P | PTE_US,
 };
 
