@@ -1,7 +1,12 @@
 /*
  * crypto/aem.h - the Adaptive Encryption Manager's key hierarchy.
  *
- *   master key (256 bits, handed in at boot; TPM-sealed later)
+ * Register mode (aem_init_regs, the hypervisor's default): the master
+ * lives in DR0-DR3 and each frame call derives its key in registers (NIST
+ * SP 800-108 over AES-256-CMAC, crypto/aes_reg.h); nothing below exists in
+ * memory. Memory mode (aem_init, the SHROUD_KEYS_IN_RAM control build and
+ * the host tests):
+ *   master key (256 bits, handed in at boot)
  *     -> partition key material (AEM_KEY_BYTES = 96) =
  *        HKDF-SHA256(IKM = master, salt = boot nonce,
  *                    info = "shroud/partition" || id (u32 BE) || epoch (u32 BE))
@@ -46,6 +51,7 @@ struct aem {
 	struct aem_key_slot *slots;
 	uint32_t nslots;
 	uint32_t live;
+	uint32_t regkeys;	/* aem_init_regs: master in DR0-DR3, none here */
 };
 
 /* Take the master key (copied; wipe yours) and the boot nonce (1..64
@@ -54,10 +60,18 @@ struct aem {
 int aem_init(struct aem *a, const uint8_t master[AEM_MASTER_BYTES],
 	     const uint8_t *nonce, size_t nonce_len,
 	     struct aem_key_slot *slots, uint32_t nslots) ENG_WUR;
+/* Register mode (the hypervisor's default): the master is already in the
+ * key registers (aesreg_master_generate, crypto/aes_reg.h) and is never
+ * handed to the AEM; slots then hold only which key (part_id, epoch) the
+ * frame calls derive. The REGKEY back end must be selected; nonce_len >= 8
+ * (its first 8 bytes enter the KDF context). 0 or -ENG_EINVAL. */
+int aem_init_regs(struct aem *a, const uint8_t *nonce, size_t nonce_len,
+		  struct aem_key_slot *slots, uint32_t nslots) ENG_WUR;
 /* Zeroize the master, the nonce and every slot. */
 void aem_fini(struct aem *a);
 
-/* Raw key material for (part_id, epoch). 0 or -ENG_EINVAL. */
+/* Raw key material for (part_id, epoch). 0 or -ENG_EINVAL; -ENG_ENOTSUP
+ * in register mode, where no partition key exists outside a frame call. */
 int aem_derive_partition_key(const struct aem *a, uint32_t part_id,
 			     uint32_t epoch,
 			     uint8_t out[AEM_KEY_BYTES]) ENG_WUR;

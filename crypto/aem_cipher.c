@@ -10,12 +10,17 @@
 
 #include "aem_cipher.h"
 #include "aes_kern.h"
+#include "aes_reg.h"
 #include "fpu.h"
 #include "mbedtls/platform_util.h"
 
 #define AEM_MAX_LEN	(1u << 24)
 
 static enum aem_backend g_backend = AEM_BACKEND_AUTO;
+
+#if !(defined(SHROUD_HV) && SHROUD_HV)
+uint8_t aesreg_test_master[32];
+#endif
 static uint32_t g_cpu_mask = ~0u;
 
 void aem_cipher_mask_cpu(uint32_t mask)
@@ -56,6 +61,10 @@ int aem_cipher_select(enum aem_backend want)
 		if (!(f & AES_KERN_F_VAES))
 			return -ENG_ENODEV;
 		break;
+	case AEM_BACKEND_REGKEY:
+		if (!(f & AES_KERN_F_AESNI))
+			return -ENG_ENODEV;
+		break;
 	case AEM_BACKEND_MBEDTLS:
 		break;
 	default:
@@ -76,6 +85,7 @@ const char *aem_backend_name(enum aem_backend b)
 	case AEM_BACKEND_AESNI: return "aes-ni";
 	case AEM_BACKEND_VAES: return "vaes";
 	case AEM_BACKEND_MBEDTLS: return "mbedtls";
+	case AEM_BACKEND_REGKEY: return "aes-ni, keys in registers";
 	default: return "none";
 	}
 }
@@ -103,6 +113,8 @@ int aem_page_key_setup(struct aem_page_key *k,
 	memset(k, 0, sizeof(*k));
 	if (g_backend == AEM_BACKEND_AUTO)
 		return -ENG_ENODEV;
+	if (g_backend == AEM_BACKEND_REGKEY)
+		return -ENG_EINVAL;	/* no key material exists to expand */
 	k->backend = (uint8_t)g_backend;
 	if (g_backend == AEM_BACKEND_MBEDTLS) {
 		rc = mbed_key_setup(k, material);
@@ -118,6 +130,49 @@ int aem_page_key_setup(struct aem_page_key *k,
 		aem_page_key_wipe(k);
 		return rc;
 	}
+	k->live = 1;
+	return 0;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+void aesreg_ctx_init(struct aesreg_ctx *c, const char label[AESREG_LABEL_BYTES],
+		     uint32_t part_id, uint32_t epoch, const uint8_t nonce8[8],
+		     uint32_t out_bits)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t *m = c->kdf_in[i];
+
+		m[0] = (uint8_t)(i + 1);
+		memcpy(m + 1, label, AESREG_LABEL_BYTES);
+		m[11] = 0;
+		put_be32(m + 12, part_id);
+		put_be32(m + 16, epoch);
+		memcpy(m + 20, nonce8, 8);
+		put_be32(m + 28, out_bits);
+	}
+}
+
+int aem_page_key_setup_reg(struct aem_page_key *k, uint32_t part_id,
+			   uint32_t epoch, const uint8_t nonce8[8])
+{
+	if (!k || !nonce8)
+		return -ENG_EINVAL;
+	memset(k, 0, sizeof(*k));
+	if (g_backend != AEM_BACKEND_REGKEY)
+		return -ENG_ENODEV;
+	aesreg_ctx_init(&k->reg_xts, AESREG_LABEL_XTS, part_id, epoch, nonce8,
+			256);
+	aesreg_ctx_init(&k->reg_gcm, AESREG_LABEL_GCM, part_id, epoch, nonce8,
+			128);
+	k->backend = AEM_BACKEND_REGKEY;
 	k->live = 1;
 	return 0;
 }
@@ -143,7 +198,7 @@ int aem_xts_crypt(const struct aem_page_key *k, bool enc,
 		  const uint8_t tweak[16], void *buf, size_t len)
 {
 	if (!key_ok(k) || !tweak || !buf || len < 16 || len % 16 ||
-	    len > AEM_MAX_LEN)
+	    len > AEM_MAX_LEN || k->backend == AEM_BACKEND_REGKEY)
 		return -ENG_EINVAL;
 	switch (k->backend) {
 	case AEM_BACKEND_MBEDTLS: {
@@ -214,7 +269,8 @@ int aem_gcm_crypt(const struct aem_page_key *k, bool enc,
 	int rc;
 
 	if (!key_ok(k) || !iv || !tag || (len && !buf) || len > AEM_MAX_LEN ||
-	    (aad_len && !aad) || aad_len > AEM_MAX_LEN)
+	    (aad_len && !aad) || aad_len > AEM_MAX_LEN ||
+	    k->backend == AEM_BACKEND_REGKEY)
 		return -ENG_EINVAL;
 	rc = gcm_pass(k, enc, iv, aad, aad_len, buf, len, t);
 	if (rc)
@@ -244,11 +300,41 @@ static void frame_nonce(gfn_t gfn, uint32_t ctr, uint8_t iv[12])
 		iv[8 + i] = (uint8_t)(ctr >> (8 * i));
 }
 
+/* The register back end: one frame, the key derived inside the call. */
+static int reg_xts(const struct aem_page_key *k, gfn_t gfn, void *frame,
+		   bool enc)
+{
+	if (!key_ok(k) || !frame)
+		return -ENG_EINVAL;
+	arch_fpu_begin();
+	(void)aesreg_xts_frame(&k->reg_xts, gfn.v, frame, enc);
+	arch_fpu_end();
+	return 0;
+}
+
+static int reg_gcm(const struct aem_page_key *k, gfn_t gfn, uint32_t ctr,
+		   void *frame, uint8_t *tag, bool enc)
+{
+	struct aesreg_ctx c;
+	int bad;
+
+	if (!key_ok(k) || !frame || !tag)
+		return -ENG_EINVAL;
+	c = k->reg_gcm;
+	frame_nonce(gfn, ctr, c.iv_block);
+	arch_fpu_begin();
+	bad = aesreg_gcm_frame(&c, frame, tag, enc);
+	arch_fpu_end();
+	return bad ? -ENG_EBADMSG : 0;
+}
+
 int aem_xts_encrypt_frame(const struct aem_page_key *k, gfn_t gfn,
 			  void *frame)
 {
 	uint8_t tw[16];
 
+	if (k && k->backend == AEM_BACKEND_REGKEY)
+		return reg_xts(k, gfn, frame, true);
 	frame_tweak(gfn, tw);
 	return aem_xts_crypt(k, true, tw, frame, AEM_FRAME_BYTES);
 }
@@ -258,6 +344,8 @@ int aem_xts_decrypt_frame(const struct aem_page_key *k, gfn_t gfn,
 {
 	uint8_t tw[16];
 
+	if (k && k->backend == AEM_BACKEND_REGKEY)
+		return reg_xts(k, gfn, frame, false);
 	frame_tweak(gfn, tw);
 	return aem_xts_crypt(k, false, tw, frame, AEM_FRAME_BYTES);
 }
@@ -267,6 +355,8 @@ int aem_gcm_encrypt_frame(const struct aem_page_key *k, gfn_t gfn,
 {
 	uint8_t iv[12];
 
+	if (k && k->backend == AEM_BACKEND_REGKEY)
+		return reg_gcm(k, gfn, ctr, frame, tag, true);
 	frame_nonce(gfn, ctr, iv);
 	return aem_gcm_crypt(k, true, iv, NULL, 0, frame, AEM_FRAME_BYTES, tag);
 }
@@ -277,6 +367,8 @@ int aem_gcm_decrypt_frame(const struct aem_page_key *k, gfn_t gfn,
 {
 	uint8_t iv[12];
 
+	if (k && k->backend == AEM_BACKEND_REGKEY)
+		return reg_gcm(k, gfn, ctr, frame, (uint8_t *)tag, false);
 	frame_nonce(gfn, ctr, iv);
 	/* Decrypting only reads tag; the general form shares one signature. */
 	return aem_gcm_crypt(k, false, iv, NULL, 0, frame, AEM_FRAME_BYTES,

@@ -16,6 +16,12 @@
  *   AEM_BACKEND_AESNI    AES-NI+PCLMULQDQ on XMM, 8 blocks in flight
  *   AEM_BACKEND_MBEDTLS  mbedTLS 2.28 reference (table AES, no SIMD); slow,
  *                        only when asked for explicitly
+ *   AEM_BACKEND_REGKEY   AES-NI with every key in registers only
+ *                        (crypto/aes_reg.h): XTS-AES-128 and AES-128-GCM
+ *                        on whole frames, the partition key derived from
+ *                        the master in DR0-DR3 inside each call. The
+ *                        hypervisor's default; the general forms below
+ *                        refuse it (-ENG_EINVAL).
  *   AEM_BACKEND_AUTO     the best of VAES / AES-NI; refuses (-ENG_ENODEV) on
  *                        a CPU without AES-NI rather than silently falling
  *                        back to the table implementation.
@@ -42,6 +48,7 @@
 
 #include "mbedtls/aes.h"
 #include "mbedtls/gcm.h"
+#include "aes_reg.h"
 #include "base/types.h"
 
 #define AEM_FRAME_BYTES	4096u
@@ -55,6 +62,7 @@ enum aem_backend {
 	AEM_BACKEND_AESNI,
 	AEM_BACKEND_VAES,
 	AEM_BACKEND_MBEDTLS,
+	AEM_BACKEND_REGKEY,
 };
 
 /* Expanded key of one partition epoch (about 2.7 KiB; hypervisor memory
@@ -70,6 +78,8 @@ struct aem_page_key {
 	mbedtls_aes_xts_context mb_xts_enc;	/* mbedTLS back end only */
 	mbedtls_aes_xts_context mb_xts_dec;
 	mbedtls_gcm_context mb_gcm;
+	struct aesreg_ctx reg_xts;	/* REGKEY: KDF inputs only, no key */
+	struct aesreg_ctx reg_gcm;
 	uint8_t backend;	/* enum aem_backend the key was set up for */
 	uint8_t live;		/* 1 between setup and wipe */
 };
@@ -90,6 +100,11 @@ void aem_cipher_mask_cpu(uint32_t mask);
  * if no back end is selected, -ENG_ENOSPC if mbedTLS's slab is full. */
 int aem_page_key_setup(struct aem_page_key *k,
 		       const uint8_t material[AEM_KEY_BYTES]) ENG_WUR;
+/* REGKEY back end: record which key (part_id, epoch, the boot nonce's
+ * first 8 bytes) the frame calls derive; no key material is involved.
+ * 0, -ENG_ENODEV if REGKEY is not the selected back end, -ENG_EINVAL. */
+int aem_page_key_setup_reg(struct aem_page_key *k, uint32_t part_id,
+			   uint32_t epoch, const uint8_t nonce8[8]) ENG_WUR;
 void aem_page_key_wipe(struct aem_page_key *k);
 
 /* One frame in place (frame: AEM_FRAME_BYTES, any alignment, 16 preferred).

@@ -28,6 +28,23 @@ int aem_init(struct aem *a, const uint8_t master[AEM_MASTER_BYTES],
 	return 0;
 }
 
+int aem_init_regs(struct aem *a, const uint8_t *nonce, size_t nonce_len,
+		  struct aem_key_slot *slots, uint32_t nslots)
+{
+	if (!a || !nonce || nonce_len < 8 || nonce_len > AEM_NONCE_MAX ||
+	    (nslots && !slots) || aem_cipher_backend() != AEM_BACKEND_REGKEY)
+		return -ENG_EINVAL;
+	memset(a, 0, sizeof(*a));
+	memcpy(a->nonce, nonce, nonce_len);
+	a->nonce_len = nonce_len;
+	a->slots = slots;
+	a->nslots = nslots;
+	memset(slots, 0, sizeof(*slots) * nslots);
+	a->regkeys = 1;
+	a->live = 1;
+	return 0;
+}
+
 static void slot_wipe(struct aem_key_slot *s)
 {
 	aem_page_key_wipe(&s->key[0]);
@@ -61,6 +78,8 @@ int aem_derive_partition_key(const struct aem *a, uint32_t part_id,
 
 	if (!a || !a->live || !out)
 		return -ENG_EINVAL;
+	if (a->regkeys)
+		return -ENG_ENOTSUP;	/* the key exists only inside a call */
 	memcpy(info, AEM_INFO_LABEL, lab);
 	put_be32(info + lab, part_id);
 	put_be32(info + lab + 4, epoch);
@@ -86,8 +105,11 @@ static int key_make(const struct aem *a, uint32_t part_id, uint32_t epoch,
 		    struct aem_page_key *k)
 {
 	uint8_t m[AEM_KEY_BYTES];
-	int rc = aem_derive_partition_key(a, part_id, epoch, m);
+	int rc;
 
+	if (a->regkeys)
+		return aem_page_key_setup_reg(k, part_id, epoch, a->nonce);
+	rc = aem_derive_partition_key(a, part_id, epoch, m);
 	if (!rc)
 		rc = aem_page_key_setup(k, m);
 	mbedtls_platform_zeroize(m, sizeof(m));

@@ -23,8 +23,11 @@ ENG_SRCS := crypto/aem_cipher.c crypto/aem_alloc.c crypto/aem_keys.c \
 	crypto/aem_entropy.c mm/part_map.c mm/part.c mm/fmeta.c mm/ws.c \
 	mm/mpe.c mm/mpe_check.c prot/mpe_exec.c
 ENG_SIMD := crypto/aes_kern.c
+# The register-only cipher (crypto/aes_reg.S); host variants read the
+# master from memory since ring 3 cannot read debug registers.
+ENG_ASM := crypto/aes_reg.S
 ENG_MBED_SRCS := aes.c gcm.c cipher.c cipher_wrap.c sha256.c md.c hkdf.c \
-	ctr_drbg.c platform_util.c constant_time.c
+	ctr_drbg.c platform_util.c constant_time.c cmac.c
 
 ENG_WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	-Wshadow -Wvla -Wpointer-arith
@@ -48,10 +51,14 @@ ENG_BENCH_CFLAGS := -O2 -g -std=gnu11 $(ENG_WARN)
 
 # $(call eng_objs,variant) -> object list for one build variant
 eng_objs = $(patsubst %.c,$(ENG_DIR)/$(1)/%.o,$(ENG_SRCS) $(ENG_SIMD)) \
+	$(patsubst %.S,$(ENG_DIR)/$(1)/%.o,$(ENG_ASM)) \
 	$(patsubst %.c,$(ENG_DIR)/$(1)/mbedtls/%.o,$(ENG_MBED_SRCS))
 
-# $(call eng_rules,variant,cflags,simd-cflags,mbed-cflags,cc)
+# $(call eng_rules,variant,cflags,simd-cflags,mbed-cflags,cc,asm-flags)
 define eng_rules
+$(ENG_DIR)/$(1)/crypto/aes_reg.o: $(TOP)/crypto/aes_reg.S
+	@mkdir -p $$(dir $$@)
+	@echo "  AS($(1)) $$(notdir $$<)"; $(5) $(6) -c $$< -o $$@
 $(ENG_DIR)/$(1)/crypto/aes_kern.o: $(TOP)/crypto/aes_kern.c $(ENG_HDRS)
 	@mkdir -p $$(dir $$@)
 	@echo "  CC($(1)) $$(notdir $$<)"; $(5) $(3) $(ENG_CFG) -c $$< -o $$@
@@ -68,10 +75,10 @@ endef
 
 ENG_HDRS := $(wildcard $(TOP)/base/*.h $(TOP)/prot/*.h $(TOP)/crypto/*.h $(TOP)/mm/*.h $(TOP)/base/libc/*.h)
 
-$(eval $(call eng_rules,hv,$(ENG_HV_CFLAGS),$(ENG_HV_SIMD_CFLAGS),$(ENG_HV_MBED_CFLAGS),$(ENG_CC)))
-$(eval $(call eng_rules,host,$(ENG_HOST_CFLAGS),$(ENG_HOST_CFLAGS) $(ENG_SIMD_FLAGS),-O1 -g -std=gnu11 -w $(ENG_SAN),$(ENG_CC)))
-$(eval $(call eng_rules,bench,$(ENG_BENCH_CFLAGS),$(ENG_BENCH_CFLAGS) $(ENG_SIMD_FLAGS),-O2 -std=gnu11 -w,$(ENG_CC)))
-$(eval $(call eng_rules,fuzz,-O1 -g -std=gnu11 $(ENG_WARN) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -g -std=gnu11 $(ENG_WARN) $(ENG_SIMD_FLAGS) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -std=gnu11 -w,$(ENG_CLANG)))
+$(eval $(call eng_rules,hv,$(ENG_HV_CFLAGS),$(ENG_HV_SIMD_CFLAGS),$(ENG_HV_MBED_CFLAGS),$(ENG_CC),))
+$(eval $(call eng_rules,host,$(ENG_HOST_CFLAGS),$(ENG_HOST_CFLAGS) $(ENG_SIMD_FLAGS),-O1 -g -std=gnu11 -w $(ENG_SAN),$(ENG_CC),-DAESREG_MASTER_IN_MEMORY))
+$(eval $(call eng_rules,bench,$(ENG_BENCH_CFLAGS),$(ENG_BENCH_CFLAGS) $(ENG_SIMD_FLAGS),-O2 -std=gnu11 -w,$(ENG_CC),-DAESREG_MASTER_IN_MEMORY))
+$(eval $(call eng_rules,fuzz,-O1 -g -std=gnu11 $(ENG_WARN) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -g -std=gnu11 $(ENG_WARN) $(ENG_SIMD_FLAGS) -fsanitize=fuzzer-no-link$(comma)address$(comma)undefined -fno-sanitize-recover=all,-O1 -std=gnu11 -w,$(ENG_CLANG),-DAESREG_MASTER_IN_MEMORY))
 
 .PHONY: engines-hv engines-hv-check unit-engines bench-crypto bench-fault fuzz-engines
 all: engines-hv
