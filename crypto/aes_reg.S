@@ -157,6 +157,9 @@
 	AES256_MASTER %xmm4, %xmm5
 	movdqa	%xmm4, %xmm8
 	movdqa	%xmm5, %xmm9
+#ifdef AESREG_CHECK_CONTROL
+	movdqu	%xmm8, 64(%rdi)		/* the control's deliberate key spill */
+#endif
 	pxor	%xmm4, %xmm4
 	pxor	%xmm5, %xmm5
 .endm

@@ -111,7 +111,18 @@ $(ENG_DIR)/tests/%: $(TOP)/test/unit/%.c $(ENG_DIR)/host/libengines.a $(ENG_HDRS
 	$(ENG_CC) $(ENG_HOST_CFLAGS) -Wno-missing-prototypes $(ENG_CFG) -I$(TOP)/test/unit \
 		$< $(ENG_DIR)/host/libengines.a -lcmocka -o $@
 
-unit-engines: $(ENG_TEST_BINS) engines-hv-check
+# No key store in the register cipher's object code, and the check's
+# control: the same source with one deliberate key spill must be caught.
+ENG_AESREG_HV := $(ENG_DIR)/hv/crypto/aes_reg.o
+$(ENG_DIR)/control/aes_reg_spill.o: $(TOP)/crypto/aes_reg.S
+	@mkdir -p $(dir $@)
+	$(ENG_CC) -DAESREG_CHECK_CONTROL -c $< -o $@
+aes-reg-check: $(ENG_AESREG_HV) $(ENG_DIR)/control/aes_reg_spill.o
+	@python3 $(TOP)/scripts/check-aes-reg.py $(ENG_AESREG_HV)
+	@python3 $(TOP)/scripts/check-aes-reg.py $(ENG_DIR)/control/aes_reg_spill.o --expect-fail
+.PHONY: aes-reg-check
+
+unit-engines: $(ENG_TEST_BINS) engines-hv-check aes-reg-check
 	@set -e; for t in $(ENG_TEST_BINS); do echo "== $$(basename $$t)"; \
 		ASAN_OPTIONS=detect_leaks=1 $$t; done
 	@echo "unit-engines: all $(words $(ENG_TEST_BINS)) test programs passed"
