@@ -409,6 +409,80 @@ static void exit_cr3_write(struct vcpu *v)
 	prot_cr3_write(&pv, val);
 }
 
+/*
+ * MOV to or from a debug register (every one is intercepted: the host's
+ * DR0-DR3 hold the master key, crypto/aes_reg.h).  The guest reads and
+ * writes its own copies in v->dbg; DR6 is the hardware's guest DR6 (a #DB
+ * sets its bits); the hardware DR7 stays 0x400, so the guest's breakpoints
+ * are recorded but never armed.  Faults as the SDM (Vol. 3B 18.2, Vol. 2B
+ * "MOV DRn") and the APM give them: #GP at CPL > 0 and for a DR6/DR7 write
+ * with bits 63:32 set; #UD for DR8-DR15, and for DR4/DR5 with CR4.DE
+ * (without it they alias DR6/DR7). An instruction that cannot be decoded
+ * (changed under us) gets #UD. No path stops the VM.
+ */
+#define DR7_ENABLES	0xffull		/* L0-L3, G0-G3 */
+#define DR6_FIXED1	0xffff0ff0ull
+#define DR7_FIXED1	0x400ull
+
+static void exit_dr(struct vcpu *v)
+{
+	struct gpt_walk w = guest_walker(v);
+	uint8_t b[INSN_MAX_LEN];
+	unsigned n, dr, gpr, len;
+	uint64_t *slot, val;
+	bool wr;
+
+	if (v->g.cpl) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	for (n = INSN_MAX_LEN; n >= 3; n--)
+		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
+			break;
+	len = n < 3 ? 0 : insn_decode_mov_dr(b, n, v->g.cs_long, &dr, &gpr,
+					      &wr);
+	if (!len || dr != v->exit.u.dr.dr || wr != v->exit.u.dr.write ||
+	    dr > 7 || ((dr == 4 || dr == 5) && (v->g.cr4 & CR4_DE))) {
+		inject(v, VEC_UD, false);
+		return;
+	}
+	if (dr == 4 || dr == 5)
+		dr += 2;
+	slot = gpr_slot(v, gpr);
+	if (wr) {
+		val = v->g.cs_long ? *slot : (uint32_t)*slot;
+		if (dr >= 6 && (val >> 32)) {
+			inject(v, VEC_GP, true);
+			return;
+		}
+		if (dr < 4) {
+			v->dbg.dr[dr] = val;
+		} else if (dr == 6) {
+			v->g.dr6 = val | DR6_FIXED1;
+			v->g.dirty |= VG_DIRTY_DR6;
+		} else {
+			v->dbg.dr7 = val | DR7_FIXED1;
+			if ((val & DR7_ENABLES) && !v->dbg.warned) {
+				v->dbg.warned = 1;
+				log_warn("vcpu", "cpu %u: the guest armed a "
+					 "hardware breakpoint (DR7 0x%llx): "
+					 "recorded, not armed (DR0-DR3 hold "
+					 "the key)", v->id,
+					 (unsigned long long)val);
+			}
+		}
+	} else {
+		val = dr < 4 ? v->dbg.dr[dr] : dr == 6 ? v->g.dr6 :
+		      (v->dbg.dr7 | DR7_FIXED1);
+		*slot = v->g.cs_long ? val : (uint32_t)val;
+		if (gpr == 0)
+			v->g.dirty |= VG_DIRTY_RAX;
+		if (gpr == 4)
+			v->g.dirty |= VG_DIRTY_RSP;
+	}
+	set_rip(v, v->g.rip + len);
+}
+
 static void exit_npf(struct vcpu *v)
 {
 	struct prot_view pv = prot_view_of(v);
@@ -498,6 +572,9 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_XSETBV:
 		exit_xsetbv(v);
+		break;
+	case VEXIT_DR_ACCESS:
+		exit_dr(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		/* A triple fault resets the machine on hardware: so here,

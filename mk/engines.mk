@@ -37,7 +37,8 @@ ENG_HV_CFLAGS := -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
 	-mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-fno-stack-protector -fno-builtin -nostdinc \
 	-isystem $(shell $(ENG_CC) -print-file-name=include) -O2 -std=gnu11 \
-	$(ENG_WARN) -Wconversion -Wsign-conversion -DSHROUD_HV=1 -I$(TOP)/base/libc
+	$(ENG_WARN) -Wconversion -Wsign-conversion -DSHROUD_HV=1 -I$(TOP)/base/libc \
+	$(SHROUD_EXTRA_DEFS)
 ENG_SIMD_FLAGS := -msse2 -msse4.1 -maes -mpclmul
 ENG_HV_SIMD_CFLAGS := $(filter-out -mno-sse -mno-mmx -mno-sse2 -mno-avx,\
 	$(ENG_HV_CFLAGS)) $(ENG_SIMD_FLAGS)

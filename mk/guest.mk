@@ -44,7 +44,7 @@ $(ESP_IMG): $(TOP)/scripts/mkesp.sh $(BUILD)/shroud.efi $(GUEST_KERNEL) $(INITRA
 # Real QEMU boots (TCG): each boot is bounded by the runner's own timeouts,
 # the whole run by `timeout`, which kills pytest (its fixtures then kill
 # QEMU and swtpm; the runner's atexit/signal handlers do the same).
-integration: all
+integration: all $(BUILD)/esp-keysram.img
 	@test -n "$(TEST_PYTHON)" || { echo "integration: no python with pytest" >&2; exit 1; }
 	timeout -k 30 $(INTEGRATION_TIMEOUT) $(TEST_PYTHON) -m pytest -v -p no:cacheprovider $(TOP)/test/integration
 

@@ -18,7 +18,7 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 
 # The engines (crypto/, mm/ policy; mk/engines.mk) are linked in as
 # libengines.a, built with the same freestanding flags.
-HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/base/libc
+HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/base/libc $(SHROUD_EXTRA_DEFS)
 
 CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	core/vexit.c \
@@ -104,6 +104,19 @@ unit-hv: $(HVT_BINS)
 	@set -e; for t in $(HVT_BINS); do echo "== $$t"; $$t; done
 
 unit: unit-hv
+
+# The control image for the key-search tests (issue 9): the same sources
+# with SHROUD_KEYS_IN_RAM=1, i.e. the master and expanded partition keys in
+# hypervisor memory as before keys moved into registers. Its own build
+# tree; the ESP differs from esp.img only in BOOTX64.EFI.
+CONTROL_KEYSRAM := $(BUILD)/control-keysram
+$(CONTROL_KEYSRAM)/shroud.efi: $(CORE_C) $(CORE_S) $(LDR_C) $(wildcard $(TOP)/crypto/*.[chS] $(TOP)/prot/*.[ch] $(TOP)/core/*.[ch])
+	$(MAKE) --no-print-directory BUILD=$(CONTROL_KEYSRAM) \
+		SHROUD_EXTRA_DEFS=-DSHROUD_KEYS_IN_RAM=1 $@
+$(BUILD)/esp-keysram.img: $(TOP)/scripts/mkesp.sh $(CONTROL_KEYSRAM)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)
+	$(TOP)/scripts/mkesp.sh $@ $(CONTROL_KEYSRAM)/shroud.efi $(GUEST_KERNEL) $(INITRAMFS)
+.PHONY: control-keysram
+control-keysram: $(BUILD)/esp-keysram.img
 
 # Relative-name alias, so that `make build/shroud.efi` works too.
 build/shroud.efi: $(BUILD)/shroud.efi ;

@@ -1,12 +1,25 @@
 /*
  * prot/prot_init.c - bring-up of the protection layer: page-cipher back
  * end, master key and boot nonce, engine storage carved from the frame
- * allocator.  Without a TPM yet the master key is ephemeral (RDSEED via the
- * health-tested DRBG): protected memory does not survive a reboot, which is
- * the intent for RAM-only secrets, and the log says so.
+ * allocator.
+ *
+ * Keys (issue 9): by default the master key is generated straight into the
+ * host's debug registers DR0-DR3 (RDSEED/RDRAND through RAX only,
+ * crypto/aes_reg.S) and never exists in memory; the REGKEY page cipher
+ * derives every partition key inside each frame call.  The guest's
+ * debug-register accesses are intercepted and emulated (core/vexit.c), so
+ * it can neither read nor change DR0-DR3.  Without a TPM yet the master is
+ * ephemeral: protected memory does not survive a reboot, and the log says
+ * so.  The control build (make control-keysram, -DSHROUD_KEYS_IN_RAM=1)
+ * keeps today's memory-resident keys (HKDF master and expanded schedules)
+ * for the tests that show a dump finds those.
+ *
+ * The boot nonce comes from a CTR_DRBG seeded from RDSEED/RDRAND; the DRBG
+ * is zeroized as soon as the nonce is drawn, so no DRBG key stays in memory.
  */
 #include "prot/protect.h"
 #include "aem_entropy.h"
+#include "aes_reg.h"
 #include "base/lib.h"
 #include "base/log.h"
 #include "prot/prot_state.h"
@@ -15,7 +28,12 @@
 
 static struct aem_key_slot key_slots[PROT_PART_SLOTS];
 static struct partition part_slots[PROT_PART_SLOTS];
-static struct aem_rng boot_rng;
+
+#if defined(SHROUD_KEYS_IN_RAM) && SHROUD_KEYS_IN_RAM
+#define KEYS_IN_REGISTERS 0
+#else
+#define KEYS_IN_REGISTERS 1
+#endif
 
 static void *alloc_bytes(uint64_t bytes)
 {
@@ -49,17 +67,30 @@ static int init_mpe(const struct boot_info *bi)
 __attribute__((warn_unused_result))
 static int init_keys(void)
 {
-	uint8_t master[AEM_MASTER_BYTES], nonce[32];
+	static struct aem_rng rng;	/* zeroized before return */
+	uint8_t nonce[32];
 	int rc;
 
-	rc = aem_rng_init(&boot_rng, NULL, NULL,
-			  (const uint8_t *)"shroud boot", 11);
-	rc = rc ? rc : aem_rng_bytes(&boot_rng, master, sizeof(master));
-	rc = rc ? rc : aem_rng_bytes(&boot_rng, nonce, sizeof(nonce));
-	rc = rc ? rc : aem_init(&prot.aem, master, nonce, sizeof(nonce),
-				key_slots, PROT_PART_SLOTS);
-	memset(master, 0, sizeof(master));	/* aem keeps its own copy */
-	__asm__ volatile("" ::"r"(master) : "memory");
+	rc = aem_rng_init(&rng, NULL, NULL, (const uint8_t *)"shroud boot", 11);
+	rc = rc ? rc : aem_rng_bytes(&rng, nonce, sizeof(nonce));
+#if KEYS_IN_REGISTERS
+	if (!rc && aesreg_master_generate())
+		rc = -ENG_EIO;
+	rc = rc ? rc : aem_init_regs(&prot.aem, nonce, sizeof(nonce),
+				     key_slots, PROT_PART_SLOTS);
+#else
+	{
+		uint8_t master[AEM_MASTER_BYTES];
+
+		rc = rc ? rc : aem_rng_bytes(&rng, master, sizeof(master));
+		rc = rc ? rc : aem_init(&prot.aem, master, nonce,
+					sizeof(nonce), key_slots,
+					PROT_PART_SLOTS);
+		memset(master, 0, sizeof(master));  /* aem keeps a copy */
+		__asm__ volatile("" ::"r"(master) : "memory");
+	}
+#endif
+	aem_rng_fini(&rng);
 	return rc;
 }
 
@@ -104,7 +135,8 @@ struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
 
 void prot_init(const struct boot_info *bi)
 {
-	int rc = aem_cipher_select(AEM_BACKEND_AUTO);
+	int rc = aem_cipher_select(KEYS_IN_REGISTERS ? AEM_BACKEND_REGKEY
+						     : AEM_BACKEND_AUTO);
 
 	if (rc) {
 		log_err("prot", "page cipher unavailable (%d): the CPU has no "
@@ -123,9 +155,10 @@ void prot_init(const struct boot_info *bi)
 	}
 	prot.enabled = 1;
 	log_info("prot", "page cipher %s, %u partitions, W=%u, master key "
-		 "ephemeral (no TPM sealing yet)",
+		 "%s, ephemeral (no TPM sealing yet)",
 		 aem_backend_name(aem_cipher_backend()), PROT_MAX_PARTS,
-		 WS_DEFAULT_W);
+		 WS_DEFAULT_W, KEYS_IN_REGISTERS ? "in DR0-DR3 only" :
+		 "IN MEMORY (control build SHROUD_KEYS_IN_RAM)");
 }
 
 /* Zero [gfn, gfn + n) of guest RAM. */
@@ -164,7 +197,9 @@ void prot_wipe_for_reset(void)
 	for (i = 0; i < prot.ncpus; i++)
 		memset(hpa_ptr(prot.cpus[i]->sink.v), 0, FRAME_SIZE);
 	aem_fini(&prot.aem);
-	aem_rng_fini(&boot_rng);
+#if KEYS_IN_REGISTERS
+	aesreg_master_clear();
+#endif
 	prot.enabled = 0;
 	spin_unlock(&prot_lock);
 }

@@ -29,6 +29,7 @@
 
 
 #define CR0_PG			(1ull << 31)
+#define CR4_DE			(1ull << 3)
 #define CR4_PAE			(1ull << 5)
 #define CR4_OSFXSR		(1ull << 9)
 #define CR4_OSXSAVE		(1ull << 18)

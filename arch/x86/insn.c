@@ -35,8 +35,11 @@ unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
 	return i + opc_len;
 }
 
-unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
-			       int long_mode, unsigned *cr, unsigned *gpr)
+/* 0F op /r with the register form implied (mod is ignored, treated as
+ * 11b): *reg from ModRM.reg + REX.R, *gpr from ModRM.rm + REX.B. */
+static unsigned decode_mov_ctl(const uint8_t *bytes, unsigned n,
+			       int long_mode, uint8_t op, unsigned *reg,
+			       unsigned *gpr)
 {
 	unsigned i = 0, rex = 0;
 	uint8_t modrm;
@@ -47,11 +50,25 @@ unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
 		i++;
 	if (long_mode && i < n && (bytes[i] & 0xf0) == 0x40)
 		rex = bytes[i++];
-	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != 0x22)
+	if (i + 3 > n || bytes[i] != 0x0f || bytes[i + 1] != op)
 		return 0;
 	modrm = bytes[i + 2];
-	/* The register form is implied: mod is ignored (treated as 11b). */
-	*cr = ((modrm >> 3) & 7) | ((rex & 0x4) ? 8u : 0u);
+	*reg = ((modrm >> 3) & 7) | ((rex & 0x4) ? 8u : 0u);
 	*gpr = (modrm & 7) | ((rex & 0x1) ? 8u : 0u);
 	return i + 3;
+}
+
+unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
+			       int long_mode, unsigned *cr, unsigned *gpr)
+{
+	return decode_mov_ctl(bytes, n, long_mode, 0x22, cr, gpr);
+}
+
+unsigned insn_decode_mov_dr(const uint8_t *bytes, unsigned n, int long_mode,
+			    unsigned *dr, unsigned *gpr, bool *write)
+{
+	unsigned len = decode_mov_ctl(bytes, n, long_mode, 0x23, dr, gpr);
+
+	*write = len != 0;
+	return len ? len : decode_mov_ctl(bytes, n, long_mode, 0x21, dr, gpr);
 }

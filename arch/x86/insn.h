@@ -8,6 +8,7 @@
 #ifndef ARCH_X86_INSN_H
 #define ARCH_X86_INSN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define INSN_MAX_LEN	15u
@@ -30,5 +31,15 @@ unsigned insn_len_expected(const uint8_t *bytes, unsigned n,
  */
 unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
 			       int long_mode, unsigned *cr, unsigned *gpr);
+
+/*
+ * insn_decode_mov_dr - decode MOV reg, DRn (0F 21 /r) and MOV DRn, reg
+ * (0F 23 /r) (Intel SDM Vol. 2B "MOV-Move to/from Debug Registers"; AMD
+ * APM Vol. 3 "MOV (DRn)"). Returns the instruction length and sets *@dr
+ * (REX.R extends it: 8..15 are #UD), *@gpr and *@write, or 0 if @bytes is
+ * not such an instruction.
+ */
+unsigned insn_decode_mov_dr(const uint8_t *bytes, unsigned n, int long_mode,
+			    unsigned *dr, unsigned *gpr, bool *write);
 
 #endif /* ARCH_X86_INSN_H */

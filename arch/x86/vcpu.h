@@ -50,6 +50,7 @@ struct gpr_state {
 struct vcpu_guest {
 	uint64_t rax, rsp, rip, rflags;
 	uint64_t cr0, cr2, cr3, cr4, efer;
+	uint64_t dr6;			/* the hardware's (a #DB sets bits) */
 	uint64_t cs_base;
 	unsigned cpl;			/* 0..3 */
 	bool cs_long;			/* CS.L with EFER.LMA: 64-bit code */
@@ -60,12 +61,13 @@ struct vcpu_guest {
 #define VG_DIRTY_RIP	(1u << 2)
 #define VG_DIRTY_CR3	(1u << 3)
 #define VG_DIRTY_EFER	(1u << 4)
+#define VG_DIRTY_DR6	(1u << 5)
 
 /* Exit reasons in vendor-neutral form. */
 enum vexit_reason {
 	VEXIT_CPUID, VEXIT_HYPERCALL, VEXIT_MSR_READ, VEXIT_MSR_WRITE,
 	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_HLT, VEXIT_VIRT_INSN,
-	VEXIT_SHUTDOWN, VEXIT_INVD, VEXIT_XSETBV,
+	VEXIT_SHUTDOWN, VEXIT_INVD, VEXIT_XSETBV, VEXIT_DR_ACCESS,
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -98,6 +100,10 @@ struct vexit {
 		struct {			/* VEXIT_CR3_WRITE */
 			int gpr;		/* source GPR 0..15, -1: decode */
 		} cr;
+		struct {			/* VEXIT_DR_ACCESS: MOV DRn */
+			unsigned dr;		/* 0..15 */
+			bool write;		/* MOV DRn, reg */
+		} dr;
 	} u;
 };
 
@@ -116,6 +122,15 @@ struct vcpu {
 	void *host_stack_top;
 	uint32_t id;
 	uint32_t decode_warn_budget;
+	/* The guest's debug registers, emulated: the host's DR0-DR3 hold the
+	 * master key (crypto/aes_reg.h), so every MOV DR is intercepted, the
+	 * guest reads and writes these copies, and the hardware DR7 stays
+	 * 0x400 (no breakpoint armed). DR6 is the hardware's (v->g.dr6). */
+	struct {
+		uint64_t dr[4];
+		uint64_t dr7;
+		uint32_t warned;
+	} dbg;
 	uint64_t exits_total;
 	uint64_t exits[VEXIT_COUNT];
 	uint64_t hypercalls;

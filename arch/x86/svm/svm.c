@@ -96,7 +96,7 @@ static void init_guest_state(struct vmcb_save *g, const struct boot_info *bi)
 	g->cr4 = b->cr4;
 	g->cr2 = 0;
 	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;
+	g->dr7 = 0x400;		/* and it stays so: MOV DR is emulated */
 	g->rflags = b->rflags;
 	g->rip = b->rip;
 	g->rsp = b->rsp;
@@ -128,6 +128,9 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 
 	/* INVD would discard dirty cache lines, the hypervisor's too (its
 	 * page tables, keys in flight, metadata): emulated as WBINVD. */
+	/* Every MOV to or from DR0-DR15 (15.9): the host's DR0-DR3 hold the
+	 * master key; core/vexit.c emulates the guest's debug registers. */
+	c->intercept_dr = 0xffffffffu;
 	c->intercept1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_MSR_PROT |
 			SVM_INTERCEPT1_IOIO_PROT | SVM_INTERCEPT1_SHUTDOWN |
 			SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_INVD;
@@ -192,6 +195,8 @@ static void write_back(struct vcpu *v)
 		g->cr3 = v->g.cr3;
 	if (d & VG_DIRTY_EFER)
 		g->efer = v->g.efer | EFER_SVME;
+	if (d & VG_DIRTY_DR6)
+		g->dr6 = v->g.dr6;
 	v->g.dirty = 0;
 }
 

@@ -22,6 +22,7 @@ static void decode_guest(struct vcpu *v, const struct vmcb_save *g)
 	v->g.rflags = g->rflags;
 	v->g.cr0 = g->cr0;
 	v->g.cr2 = g->cr2;
+	v->g.dr6 = g->dr6;
 	v->g.cr3 = g->cr3;
 	v->g.cr4 = g->cr4;
 	v->g.efer = g->efer & ~EFER_SVME;
@@ -48,6 +49,9 @@ static enum vexit_reason reason_of(uint64_t code)
 	case SVM_EXIT_INVLPGA:
 		return VEXIT_VIRT_INSN;
 	default:
+		/* 0x20-0x2f read DR0-DR15, 0x30-0x3f write (Appendix C). */
+		if (code >= SVM_EXIT_READ_DR0 && code <= SVM_EXIT_WRITE_DR0 + 15)
+			return VEXIT_DR_ACCESS;
 		return VEXIT_OTHER;
 	}
 }
@@ -83,6 +87,12 @@ void svm_decode_exit(struct vcpu *v)
 		x->u.npf.info = info;
 		x->u.npf.access = (info & NPF_ERR_FETCH) ? VACC_X :
 				  (info & NPF_ERR_WRITE) ? VACC_W : VACC_R;
+		break;
+	case VEXIT_DR_ACCESS:
+		/* The GPR comes from the instruction (core/vexit.c): EXITINFO1
+		 * names it only with decode assists, which TCG lacks. */
+		x->u.dr.dr = (unsigned)(c->exit_code & 0xf);
+		x->u.dr.write = c->exit_code >= SVM_EXIT_WRITE_DR0;
 		break;
 	case VEXIT_CR3_WRITE:
 		/* With decode assists EXITINFO1 names the GPR (15.8.1). */
