@@ -154,6 +154,11 @@ void prot_init(const struct boot_info *bi)
 		return;
 	}
 	prot.enabled = 1;
+	/* Not secret (it is KDF context): the key tests read it here. */
+	log_info("prot", "boot nonce %02x%02x%02x%02x%02x%02x%02x%02x...",
+		 prot.aem.nonce[0], prot.aem.nonce[1], prot.aem.nonce[2],
+		 prot.aem.nonce[3], prot.aem.nonce[4], prot.aem.nonce[5],
+		 prot.aem.nonce[6], prot.aem.nonce[7]);
 	log_info("prot", "page cipher %s, %u partitions, W=%u, master key "
 		 "%s, ephemeral (no TPM sealing yet)",
 		 aem_backend_name(aem_cipher_backend()), PROT_MAX_PARTS,

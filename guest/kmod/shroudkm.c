@@ -23,6 +23,12 @@
  *             "shroudkm: xsetbv same=ok|gp unsupported=ok|gp nox87=ok|gp"
  *   invd      a known value written to a kmalloc'd buffer, INVD, read back.
  *             "shroudkm: invd done value=ok|lost"
+ *   debugregs read DR0-DR3 and DR7 (the host keeps its master key in
+ *             DR0-DR3), then write DR0 = 0x1234 and DR7 = 0x401 (an
+ *             execute breakpoint nothing runs into), read both back and
+ *             restore the old values; interrupts are off meanwhile.
+ *             "shroudkm: debugregs dr0=.. dr1=.. dr2=.. dr3=.. dr7=..
+ *              back0=.. back7=.."
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -34,13 +40,14 @@
 #include <linux/string.h>
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
+#include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 
 static char *test = "";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "apicbase | xsetbv | invd");
+MODULE_PARM_DESC(test, "apicbase | xsetbv | invd | debugregs");
 
 static char *base = "";
 module_param(base, charp, 0444);
@@ -152,6 +159,29 @@ static int test_invd(void)
 	return 0;
 }
 
+static int test_debugregs(void)
+{
+	unsigned long flags, d0, d1, d2, d3, d7, b0, b7;
+
+	local_irq_save(flags);
+	get_debugreg(d0, 0);
+	get_debugreg(d1, 1);
+	get_debugreg(d2, 2);
+	get_debugreg(d3, 3);
+	get_debugreg(d7, 7);
+	set_debugreg(0x1234UL, 0);
+	set_debugreg(0x401UL, 7);
+	get_debugreg(b0, 0);
+	get_debugreg(b7, 7);
+	set_debugreg(d7, 7);
+	set_debugreg(d0, 0);
+	local_irq_restore(flags);
+	pr_info("shroudkm: debugregs dr0=0x%lx dr1=0x%lx dr2=0x%lx dr3=0x%lx "
+		"dr7=0x%lx back0=0x%lx back7=0x%lx\n", d0, d1, d2, d3, d7, b0,
+		b7);
+	return 0;
+}
+
 static int __init shroudkm_init(void)
 {
 	int rc;
@@ -162,6 +192,8 @@ static int __init shroudkm_init(void)
 		rc = test_xsetbv();
 	else if (!strcmp(test, "invd"))
 		rc = test_invd();
+	else if (!strcmp(test, "debugregs"))
+		rc = test_debugregs();
 	else {
 		pr_info("shroudkm: unknown test=%s\n", test);
 		return -EINVAL;
