@@ -533,7 +533,15 @@ aesreg_gcm_frame:
 
 /* ---- the master key's life ------------------------------------------- */
 
-#ifndef AESREG_MASTER_IN_MEMORY
+/* Where the master goes: DR0-DR3, or the test array in host builds. */
+.macro STORE_MASTER_WORD n
+#ifdef AESREG_MASTER_IN_MEMORY
+	mov	%rax, aesreg_test_master+8*\n(%rip)
+#else
+	mov	%rax, %dr\n
+#endif
+.endm
+
 /*
  * int aesreg_master_generate(void);
  * Fill DR0-DR3 with 256 fresh bits from RDSEED (falling back to RDRAND,
@@ -561,7 +569,7 @@ aesreg_master_generate:
 	cmp	$-1, %rax
 	je	.Lgen_fail
 	mov	%rax, %r9
-	mov	%rax, %dr\dr
+	STORE_MASTER_WORD \dr
 	.endr
 	xor	%eax, %eax
 	xor	%r9d, %r9d
@@ -569,10 +577,10 @@ aesreg_master_generate:
 .Lgen_fail:
 	xor	%eax, %eax
 	xor	%r9d, %r9d
-	mov	%rax, %dr0
-	mov	%rax, %dr1
-	mov	%rax, %dr2
-	mov	%rax, %dr3
+	STORE_MASTER_WORD 0
+	STORE_MASTER_WORD 1
+	STORE_MASTER_WORD 2
+	STORE_MASTER_WORD 3
 	mov	$-1, %eax
 	ret
 	.size	aesreg_master_generate, . - aesreg_master_generate
@@ -582,13 +590,12 @@ aesreg_master_generate:
 	.type	aesreg_master_clear, @function
 aesreg_master_clear:
 	xor	%eax, %eax
-	mov	%rax, %dr0
-	mov	%rax, %dr1
-	mov	%rax, %dr2
-	mov	%rax, %dr3
+	STORE_MASTER_WORD 0
+	STORE_MASTER_WORD 1
+	STORE_MASTER_WORD 2
+	STORE_MASTER_WORD 3
 	ret
 	.size	aesreg_master_clear, . - aesreg_master_clear
-#endif
 
 	.section .rodata
 	.balign	16

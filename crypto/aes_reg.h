@@ -55,14 +55,13 @@ int aesreg_xts_frame(const struct aesreg_ctx *c, uint64_t dun, void *frame,
 int aesreg_gcm_frame(const struct aesreg_ctx *c, void *frame,
 		     uint8_t tag[16], int enc);
 
-#if defined(SHROUD_HV) && SHROUD_HV
 /* Fill DR0-DR3 with a fresh master from RDSEED/RDRAND through registers
- * only. 0, or -1 (DR0-DR3 zeroed) if the CPU gives no healthy word. Boot
- * CPU, before the first guest entry. */
+ * only (host builds: aesreg_test_master). 0, or -1 (zeroed) if the CPU
+ * gives no healthy word. Boot CPU, before the first guest entry. */
 int aesreg_master_generate(void);
 /* Zero DR0-DR3 (the key is gone for good). */
 void aesreg_master_clear(void);
-#else
+#if !(defined(SHROUD_HV) && SHROUD_HV)
 /* Host builds (AESREG_MASTER_IN_MEMORY): the "registers" are this array,
  * so tests can set a master and compare with the mbedTLS reference. */
 extern uint8_t aesreg_test_master[32];

@@ -25,10 +25,10 @@ allow_includes() {
 
 allow_includes base   'base/'
 allow_includes mm     'base/|mm/|fmeta\.h|part\.h|part_map\.h|ws\.h|mpe\.h|types\.h'
-allow_includes crypto 'base/|aem|aes_kern\.h|fpu\.h|mbedtls'
+allow_includes crypto 'base/|aem|aes_kern\.h|aes_reg\.h|fpu\.h|mbedtls'
 allow_includes drivers 'base/|drivers/|arch/x86/cpu\.h'
 allow_includes arch   'base/|mm/|arch/'
-allow_includes prot   'base/|mm/|prot/|include/shroud/|aem|mpe\.h|fpu\.h|arch/x86/boot/bootinfo\.h'
+allow_includes prot   'base/|mm/|prot/|include/shroud/|aem|aes_reg\.h|mpe\.h|fpu\.h|arch/x86/boot/bootinfo\.h'
 
 # Vendor identifiers outside the backend folder: strip // and /* */ comments
 # and string literals, then search.

@@ -81,6 +81,30 @@ static void test_mov_to_cr(void **state)
 	assert_int_equal(insn_decode_mov_to_cr(cr3_rax, 2, 1, &cr, &gpr), 0);
 }
 
+/* MOV DRn (SDM Vol. 2B): 0F 21 read, 0F 23 write; REX.R/REX.B extend. */
+static void test_mov_dr(void **state)
+{
+	const uint8_t rd_dr7_rax[] = { 0x0f, 0x21, 0xf8 };	/* mov %dr7,%rax */
+	const uint8_t wr_dr0_rdi[] = { 0x0f, 0x23, 0xc7 };	/* mov %rdi,%dr0 */
+	const uint8_t wr_dr3_r9[] = { 0x41, 0x0f, 0x23, 0xd9 };	/* mov %r9,%dr3 */
+	const uint8_t rd_dr8[] = { 0x44, 0x0f, 0x21, 0xc0 };	/* DR8: #UD */
+	const uint8_t mov_cr[] = { 0x0f, 0x22, 0xd8 };
+	unsigned dr, gpr;
+	bool wr;
+
+	(void)state;
+	assert_int_equal(insn_decode_mov_dr(rd_dr7_rax, 3, 1, &dr, &gpr, &wr), 3);
+	assert_true(dr == 7 && gpr == 0 && !wr);
+	assert_int_equal(insn_decode_mov_dr(wr_dr0_rdi, 3, 1, &dr, &gpr, &wr), 3);
+	assert_true(dr == 0 && gpr == 7 && wr);
+	assert_int_equal(insn_decode_mov_dr(wr_dr3_r9, 4, 1, &dr, &gpr, &wr), 4);
+	assert_true(dr == 3 && gpr == 9 && wr);
+	assert_int_equal(insn_decode_mov_dr(rd_dr8, 4, 1, &dr, &gpr, &wr), 4);
+	assert_int_equal(dr, 8);
+	assert_int_equal(insn_decode_mov_dr(mov_cr, 3, 1, &dr, &gpr, &wr), 0);
+	assert_int_equal(insn_decode_mov_dr(wr_dr0_rdi, 2, 1, &dr, &gpr, &wr), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -88,6 +112,7 @@ int main(void)
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_mismatch_and_truncation),
 		cmocka_unit_test(test_mov_to_cr),
+		cmocka_unit_test(test_mov_dr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
