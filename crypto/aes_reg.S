@@ -394,8 +394,25 @@ aesreg_xts_frame:
 	movdqa	%xmm1, %xmm12
 .endm
 
+/* dst = src * x^-1 in the reflected form: one bit left, folding bit
+ * 127 with the polynomial (gf_mul_xinv in crypto/aes_kern.c). Clobbers
+ * XMM0, XMM1. */
+.macro XINV src, dst
+	movdqa	\src, \dst
+	pshufd	$0xff, \dst, %xmm0
+	psrad	$31, %xmm0
+	movdqa	\dst, %xmm1
+	psrlq	$63, %xmm1
+	pslldq	$8, %xmm1
+	psllq	$1, \dst
+	por	%xmm1, \dst
+	pand	.Lgf_xinv(%rip), %xmm0
+	pxor	%xmm0, \dst
+.endm
+
 /* H and E(K, J0) with the schedule in XMM0..XMM10, then the schedule
- * zeroed: XMM14 = H x^-1 (reflected), XMM15 = E(K, J0). */
+ * zeroed: XMM4..XMM7 = H^1..H^4 premultiplied by x^-1 (reflected), XMM14
+ * = H^1 x^-1 again (for GF_MUL), XMM15 = E(K, J0). */
 .macro GCM_H_EJ0
 	pxor	%xmm11, %xmm11
 	movdqu	64(%rdi), %xmm12		/* IV || 0 */
@@ -406,35 +423,81 @@ aesreg_xts_frame:
 	pxor	%xmm\r, %xmm\r
 	.endr
 	movdqa	%xmm12, %xmm15
-	pshufb	.Lbswap128(%rip), %xmm11	/* H, reflected */
-	/* H * x^-1: one bit left, folding bit 127 with the polynomial. */
-	pshufd	$0xff, %xmm11, %xmm0
-	psrad	$31, %xmm0
-	movdqa	%xmm11, %xmm1
-	psrlq	$63, %xmm1
-	pslldq	$8, %xmm1
-	psllq	$1, %xmm11
-	por	%xmm1, %xmm11
-	pand	.Lgf_xinv(%rip), %xmm0
-	pxor	%xmm0, %xmm11
-	movdqa	%xmm11, %xmm14
-	pxor	%xmm0, %xmm0
-	pxor	%xmm1, %xmm1
-	pxor	%xmm11, %xmm11
-	pxor	%xmm12, %xmm12
+	pshufb	.Lbswap128(%rip), %xmm11	/* h = H, reflected */
+	movdqa	%xmm11, %xmm12
+	XINV	%xmm11, %xmm14
+	movdqa	%xmm14, %xmm4
+	GF_MUL					/* h^2 */
+	XINV	%xmm12, %xmm5
+	GF_MUL					/* h^3 */
+	XINV	%xmm12, %xmm6
+	GF_MUL					/* h^4 */
+	XINV	%xmm12, %xmm7
+	.irp r, 0, 1, 2, 3, 11, 12
+	pxor	%xmm\r, %xmm\r
+	.endr
 .endm
 
-/* XMM11 = GCM tag over the 4096 ciphertext bytes at (%rsi) with H in
- * XMM14 and E(K, J0) in XMM15. Clobbers XMM0-XMM3, XMM12, XMM13, RAX. */
+/* Accumulate d * h (h in the x^-1 form) into lo XMM8, hi XMM9, mid XMM10
+ * (gacc_mul in crypto/aes_kern.c). d is clobbered; so are XMM0-XMM2. */
+.macro GACC d, h
+	movdqa	\d, %xmm0
+	pclmulqdq $0x00, \h, %xmm0
+	pxor	%xmm0, %xmm8
+	movdqa	\d, %xmm1
+	pclmulqdq $0x11, \h, %xmm1
+	pxor	%xmm1, %xmm9
+	movdqa	\d, %xmm2
+	pclmulqdq $0x01, \h, %xmm2
+	pxor	%xmm2, %xmm10
+	pclmulqdq $0x10, \h, \d
+	pxor	\d, %xmm10
+.endm
+
+/* XMM12 = (lo + z^64 mid + z^128 hi) / z^128 mod the polynomial (the
+ * accumulators XMM8-XMM10 are consumed; gacc_reduce). Clobbers XMM3. */
+.macro GREDUCE
+	movdqa	%xmm10, %xmm3
+	pslldq	$8, %xmm3
+	pxor	%xmm3, %xmm8
+	psrldq	$8, %xmm10
+	pxor	%xmm10, %xmm9
+	pshufd	$0x4e, %xmm8, %xmm3
+	pclmulqdq $0x00, .Lgf_fold(%rip), %xmm8
+	pxor	%xmm3, %xmm8
+	pshufd	$0x4e, %xmm8, %xmm3
+	pclmulqdq $0x00, .Lgf_fold(%rip), %xmm8
+	pxor	%xmm8, %xmm9
+	pxor	%xmm3, %xmm9
+	movdqa	%xmm9, %xmm12
+.endm
+
+/* XMM11 = GCM tag over the 4096 ciphertext bytes at (%rsi), four blocks
+ * per reduction: S' = (S + C0) h^4 + C1 h^3 + C2 h^2 + C3 h, with H^1..H^4
+ * in XMM4..XMM7 and E(K, J0) in XMM15. Clobbers XMM0-XMM3, XMM8-XMM13,
+ * RAX. */
 .macro GCM_GHASH
 	pxor	%xmm12, %xmm12			/* S */
 	movdqa	.Lbswap128(%rip), %xmm13
 	xor	%eax, %eax
-1:	movdqu	(%rsi,%rax), %xmm11
+1:	pxor	%xmm8, %xmm8
+	pxor	%xmm9, %xmm9
+	pxor	%xmm10, %xmm10
+	movdqu	(%rsi,%rax), %xmm11
 	pshufb	%xmm13, %xmm11
-	pxor	%xmm11, %xmm12
-	GF_MUL
-	add	$16, %rax
+	pxor	%xmm12, %xmm11
+	GACC	%xmm11, %xmm7
+	movdqu	16(%rsi,%rax), %xmm11
+	pshufb	%xmm13, %xmm11
+	GACC	%xmm11, %xmm6
+	movdqu	32(%rsi,%rax), %xmm11
+	pshufb	%xmm13, %xmm11
+	GACC	%xmm11, %xmm5
+	movdqu	48(%rsi,%rax), %xmm11
+	pshufb	%xmm13, %xmm11
+	GACC	%xmm11, %xmm4
+	GREDUCE
+	add	$64, %rax
 	cmp	$4096, %eax
 	jne	1b
 	pxor	.Lgcm_lens(%rip), %xmm12	/* len(A) = 0, len(C) = 2^15 */

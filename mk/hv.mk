@@ -53,7 +53,7 @@ LDR_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
 	-mno-red-zone -mno-sse -mno-mmx -fno-stack-protector \
 	-DGNU_EFI_USE_MS_ABI -DSHROUD_LOADER=1 -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(TOP) \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wvla
-LDR_C := arch/x86/boot/loader.c arch/x86/boot/config.c mm/pgtable.c \
+LDR_C := arch/x86/boot/loader.c arch/x86/boot/config.c arch/x86/boot/measure.c mm/pgtable.c \
 	arch/x86/backend.c arch/x86/svm/svm_probe.c
 LDR_OBJS := $(patsubst %,$(HV_BUILD)/loader/%.o,$(LDR_C)) \
 	$(HV_BUILD)/loader/launch.o $(HV_BUILD)/loader/core_blob.o

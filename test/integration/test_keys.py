@@ -28,10 +28,19 @@ Both run the same owners: protect-demo with XTS (sleeping), with GCM
                                  occurs in the dump as raw bytes.  Control
                                  of the search: the boot nonce, which lies
                                  in hypervisor memory, is found.
+  test_measured_launch           the guest's TPM shows PCR 12 as the loader
+                                 extended it: SHA-256 of build/core.bin,
+                                 then of the boot's shroud.cfg bytes, from
+                                 zero (computed here), and the firmware's
+                                 event log names both events.  A changed
+                                 configuration (the control boot's differs
+                                 from this one only in the image) gives the
+                                 same cfg digest but another PCR value.
   test_control_dump_finds_keys   the control image: aeskeyfind finds AES
                                  key schedules in the same kind of dump
                                  (the attack works when keys are in RAM).
 """
+import hashlib
 import os
 import re
 import struct
@@ -209,6 +218,43 @@ def test_dump_finds_no_key(kb, phase, tmp_path):
     assert not found, "aeskeyfind found %d key(s) in the %s dump: %s" % (
         len(found), phase, found[:4])
     assert not hits, "key bytes in the %s dump: %s" % (phase, hits)
+
+
+def expected_pcr12(b):
+    """PCR 12 after the loader's two extensions, from zero."""
+    with open(os.path.join(qemu.BUILD, "core.bin"), "rb") as f:
+        core = f.read()
+    cfg = subprocess.run(["mtype", "-i", os.path.join(b.dir, "esp.img"),
+                          qemu.CFG_PATH], capture_output=True, check=True,
+                         timeout=60).stdout
+    pcr = bytes(32)
+    for data in (core, cfg):
+        pcr = hashlib.sha256(pcr + hashlib.sha256(data).digest()).digest()
+    return pcr
+
+
+def guest_pcr12(b):
+    _, out = shell(b, "cat /sys/class/tpm/tpm0/pcr-sha256/12")
+    m = re.search(r"^([0-9A-Fa-f]{64})\s*$", out, re.M)
+    assert m, out
+    return bytes.fromhex(m.group(1))
+
+
+def test_measured_launch(kb):
+    want = expected_pcr12(kb)
+    assert guest_pcr12(kb) == want, "PCR 12 is not core.bin then shroud.cfg"
+    log = "/sys/kernel/security/tpm0/binary_bios_measurements"
+    counts = {}
+    for ev in ("Shroud hypervisor core", "Shroud shroud.cfg"):
+        _, out = shell(kb, "mount -t securityfs none /sys/kernel/security "
+                       "2>/dev/null; echo n=$(grep -a -o '%s' %s | wc -l)"
+                       % (ev, log), ok=False)
+        m = re.search(r"n=(\d+)", out)
+        assert m, out
+        counts[ev] = int(m.group(1))
+    assert counts == {"Shroud hypervisor core": 1,
+                      "Shroud shroud.cfg": 1}, counts
+    assert "measured core" in kb.console.text, kb.console.tail()
 
 
 def test_control_dump_finds_keys(kc):

@@ -23,14 +23,21 @@ register first, i.e. OUT 0xCF9 with bit 2) while the owner still runs.
                    hypervisor logs "reset after wiping keys and clear
                    frames", the dump holds no marker, and aeskeyfind finds
                    no AES key schedule in it.
-  test_control_reset_leaves_keys   the control, reset_wipe = no (testing
-                   only), same steps: the hypervisor logs "WITHOUT
-                   wiping", and aeskeyfind finds the hypervisor's key
-                   schedules in the dump (at least one; the markers of the
-                   owner's working set are counted and reported).  Without
-                   this the first test would prove nothing.
+                   Since issue 9 the keys live in CPU registers, so the
+                   real image has no key schedule to leave behind; the
+                   two tests below use the control image with keys in RAM
+                   (build/esp-keysram.img, SHROUD_KEYS_IN_RAM=1) to show
+                   that the wipe itself removes keys held in memory.
+  test_reset_wipes_keys_in_ram     keys-in-RAM image, reset_wipe = yes: no
+                   marker, no AES key schedule.
+  test_control_reset_leaves_keys   keys-in-RAM image, reset_wipe = no
+                   (testing only), same steps: the hypervisor logs
+                   "WITHOUT wiping", and aeskeyfind finds the hypervisor's
+                   key schedules in the dump (at least one; the markers of
+                   the owner's working set are counted and reported).
+                   Without this the tests above would prove nothing.
 
-Two boots (module-scoped, one per mode); each ends in its reset.  Nothing
+Three boots (module-scoped, one per mode); each ends in its reset.  Nothing
 waits a fixed time: every wait polls (CPU ticks of the owner, QMP
 query-status for the pause, the hypervisor log), bounded.
 """
@@ -79,13 +86,16 @@ def aeskeyfind(path, timeout=900):
     return [(int(b), int(o, 16), k.lower()) for b, o, k in KEY_RE.findall(out)]
 
 
-def reset_run(name, cfg):
+CONTROL_ESP = os.path.join(os.path.dirname(ESP), "esp-keysram.img")
+
+
+def reset_run(name, cfg, esp=ESP):
     """Boot (reset_pause), start the busy owner, let it compute, reset the
     machine from the guest while it runs, wait for the pause, dump RAM and
     look at it.  Returns a dict of what was seen."""
     if AESKEYFIND is None:
         pytest.fail("aeskeyfind is not installed (scripts/setup.sh PKGS)")
-    b = shell_boot(name, mode="shroud", esp=ESP, cfg=cfg, reset_pause=True)
+    b = shell_boot(name, mode="shroud", esp=esp, cfg=cfg, reset_pause=True)
     try:
         guest_has_programs(b)
         pid, out = start_bg(b, "busy", "protect-demo --busy --pages %d "
@@ -155,8 +165,14 @@ def wiped():
 
 
 @pytest.fixture(scope="module")
+def wiped_ram():
+    return reset_run("reset-wipe-keysram", {}, esp=CONTROL_ESP)
+
+
+@pytest.fixture(scope="module")
 def control():
-    return reset_run("reset-nowipe", {"reset_wipe": "no"})
+    return reset_run("reset-nowipe-keysram", {"reset_wipe": "no"},
+                     esp=CONTROL_ESP)
 
 
 def _common(r):
@@ -174,6 +190,15 @@ def test_reset_wipes_keys_and_clear_frames(wiped):
         "plaintext of the protected owner survived the reset: " + msg)
     assert wiped["keys"] == [], (
         "AES key schedules survived the reset: " + msg)
+
+
+def test_reset_wipes_keys_in_ram(wiped_ram):
+    msg = _common(wiped_ram)
+    print(msg)
+    assert WIPE_LINE in wiped_ram["reset_line"], msg
+    assert wiped_ram["markers"] == 0, msg
+    assert wiped_ram["keys"] == [], (
+        "AES key schedules in RAM survived the reset: " + msg)
 
 
 def test_control_reset_leaves_keys(control):

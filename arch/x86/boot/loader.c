@@ -4,7 +4,9 @@
  * With boot services still running it:
  *   1. reads and checks \EFI\shroud\shroud.cfg, and that the kernel and
  *      initrd it names exist (any problem: a message naming the file and
- *      line, and a return to the firmware before anything is virtualized);
+ *      line, and a return to the firmware before anything is virtualized),
+ *      and measures the core image and the configuration into PCR 12
+ *      (arch/x86/boot/measure.h);
  *   2. checks the CPU through the backend table (arch/x86/backend.c);
  *   3. reserves the hypervisor's memory as EfiReservedMemoryType, which
  *      Linux never reclaims, copies the core image there and builds the
@@ -25,6 +27,7 @@
 #include "arch/x86/backend.h"
 #include "arch/x86/boot/bootinfo.h"
 #include "arch/x86/boot/config.h"
+#include "arch/x86/boot/measure.h"
 #include "arch/x86/cpu.h"
 #include "mm/pgtable.h"
 
@@ -85,7 +88,39 @@ static CHAR16 *to_ucs2(const char *s)
 	return w;
 }
 
-static EFI_STATUS load_config(EFI_HANDLE dev, struct shroud_cfg *cfg)
+/*
+ * Measured launch (arch/x86/boot/measure.h): the core image, then the
+ * configuration bytes as read, into SHROUD_PCR. *tpm says whether there
+ * was a TPM to measure into.
+ */
+static EFI_STATUS measure_launch(const char *cfg, UINTN cfg_len, bool *tpm)
+{
+	TCG2_PROTOCOL *t = tcg2_find();
+	EFI_STATUS st;
+
+	*tpm = t != NULL;
+	if (!t) {
+		Print(L"shroud: no TPM (EFI_TCG2_PROTOCOL absent or no TPM "
+		      L"present): launch not measured\n");
+		return EFI_SUCCESS;
+	}
+	st = measure_extend(t, core_blob, (UINT64)(core_blob_end - core_blob),
+			    "Shroud hypervisor core");
+	if (!EFI_ERROR(st))
+		st = measure_extend(t, cfg, cfg_len, "Shroud shroud.cfg");
+	if (EFI_ERROR(st)) {
+		Print(L"shroud: TPM measurement into PCR %u failed: %r\n",
+		      SHROUD_PCR, st);
+		return st;
+	}
+	Print(L"shroud: measured core (%lu bytes) and shroud.cfg (%lu bytes) "
+	      L"into PCR %u\n", (UINT64)(core_blob_end - core_blob),
+	      (UINT64)cfg_len, SHROUD_PCR);
+	return EFI_SUCCESS;
+}
+
+static EFI_STATUS load_config(EFI_HANDLE dev, struct shroud_cfg *cfg,
+			      bool *tpm)
 {
 	struct cfg_error err;
 	char *buf;
@@ -94,6 +129,11 @@ static EFI_STATUS load_config(EFI_HANDLE dev, struct shroud_cfg *cfg)
 
 	if (EFI_ERROR(st)) {
 		Print(L"shroud: cannot read %s: %r\n", CFG_PATH, st);
+		return st;
+	}
+	st = measure_launch(buf, len, tpm);
+	if (EFI_ERROR(st)) {
+		FreePool(buf);
 		return st;
 	}
 	if (cfg_parse(buf, len, cfg, &err)) {
@@ -462,6 +502,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	EFI_LOADED_IMAGE *self = NULL;
 	struct shroud_cfg cfg;
 	EFI_STATUS st;
+	bool tpm = false;
 
 	InitializeLib(image, systab);
 	Print(L"Shroud loader v0.1.0\n");
@@ -469,7 +510,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 			       &LoadedImageProtocol, (void **)&self);
 	if (EFI_ERROR(st))
 		return st;
-	st = load_config(self->DeviceHandle, &cfg);
+	st = load_config(self->DeviceHandle, &cfg, &tpm);
 	if (EFI_ERROR(st))
 		return st;
 	st = check_file(self->DeviceHandle, cfg.kernel, "kernel");
