@@ -1,6 +1,7 @@
 # Shroud top-level Makefile.
 #   make            build build/shroud.efi, the guest programs and the initramfs
-#   make run        set up, build, boot QEMU with Shroud (CMD='...' runs one command)
+#   make run        set up, build, boot QEMU with Shroud (CMD='...' runs one command,
+#                   HARDENED=1 the hardened guest profile)
 #   make test       set up, build, host unit tests, QEMU integration tests
 #   make bench      host benchmarks (crypto, fault path)
 #   make bench-boot boot time under Shroud vs without, interleaved
@@ -31,10 +32,12 @@ test: setup
 	$(MAKE) integration
 
 # CMD reaches the runner through the environment, so any quoting survives.
-export CMD
+# HARDENED=1 boots the hardened guest profile (shroud.cfg hardened = yes).
+export CMD HARDENED
 run: setup
 	$(MAKE) all
-	$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"}
+	$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"} \
+		$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes)
 
 clean:
 	rm -rf $(BUILD)

@@ -183,6 +183,11 @@ static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
 	if ((ev->access & MPE_ACC_X) && (p->profile == PART_PROF_DATA ||
 	    p->profile == PART_PROF_STACK || p->profile == PART_PROF_HEAP))
 		return isolate_frame(m, l, p, g, MPE_RAISE_ANOMALY_EXEC);
+	if (p->access == PART_ACC_OWNER_USER && !ev->user &&
+	    (ev->ctx & PART_OWNER_MASK) == p->owner) {	/* N3b */
+		p->cnt.denials++;
+		return RAISE(l, p->id, g.v, MPE_RAISE_DENIED_KERNEL, 0);
+	}
 	if (!is_owner(p, ev))
 		return npf_foreign(m, l, p, g, ev->access);
 	if (p->tier == PART_TIER_CLEAR)

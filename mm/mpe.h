@@ -30,6 +30,13 @@
  *     (or, OWNER_USER, not in user mode): a write is blocked (RAISE DENIED,
  *     nothing mapped); a read gets the ciphertext mapped read-only (the
  *     frame is encrypted first if it was clear), RAISE DENIED.
+ *  N3b OWNER_USER policy, the owner's own address space, not user mode
+ *     (the guest kernel on the owner's page tables: a system call on a
+ *     protected buffer, a module that loaded the owner's CR3): nothing is
+ *     mapped, neither plaintext nor ciphertext (either would stay mapped
+ *     for the owner's user mode, which would then compute on ciphertext),
+ *     RAISE DENIED_KERNEL; the caller makes the access fault (#GP: a
+ *     user-access copy returns -EFAULT).
  *  N4 CLEAR tier: MAP (X only for code/firmware profiles).
  *  N5 ENCRYPTED/ISOLATED tier: frame in the working set -> MAP again;
  *     otherwise insert it; if the set was full the least recently used
@@ -114,7 +121,8 @@ enum mpe_raise {
 	MPE_RAISE_ANOMALY_EXEC = 1, MPE_RAISE_ANOMALY_REPORT,
 	MPE_RAISE_DENIED_WRITE, MPE_RAISE_DENIED_READ, MPE_RAISE_TIER_CHANGE,
 	MPE_RAISE_INTEGRITY,
-	MPE_RAISE_WIPED		/* executor: ENCRYPT failed, frame wiped */
+	MPE_RAISE_WIPED,	/* executor: ENCRYPT failed, frame wiped */
+	MPE_RAISE_DENIED_KERNEL	/* N3b: the owner's kernel, OWNER_USER */
 };
 
 struct mpe_action {

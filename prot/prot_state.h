@@ -70,7 +70,7 @@ struct prot_state {
 
 /* Outcome flags of one prot_run(), set by the executor's RAISE callback. */
 struct prot_run_flags {
-	bool denied_write, tampered, exec_denied;
+	bool denied_write, tampered, exec_denied, kernel_denied;
 };
 
 struct prot_cpu {

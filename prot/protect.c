@@ -154,6 +154,11 @@ static void exec_raise(void *ctx, const struct mpe_action *a)
 		c->flags.denied_write = true;
 		prot_event(SHROUD_EV_DENIED, a->part, gva, c->fault_ctx);
 		break;
+	case MPE_RAISE_DENIED_KERNEL:
+		prot.st.denials++;
+		c->flags.kernel_denied = true;
+		prot_event(SHROUD_EV_DENIED, a->part, gva, c->fault_ctx);
+		break;
 	case MPE_RAISE_DENIED_READ:
 		prot.st.foreign_reads++;
 		prot_event(SHROUD_EV_FOREIGN_READ, a->part, gva, c->fault_ctx);
@@ -338,7 +343,11 @@ static int release_if_orphan(const struct prot_view *pv, uint16_t id,
 	struct gpt_result r;
 	int64_t i;
 
-	if (!mp || (pv->cr3 & PART_OWNER_MASK) == mp->owner)
+	/* The owner's user mode: its frame. The owner's kernel under
+	 * OWNER_USER is asked like anyone else (its exit path frees frames
+	 * it no longer maps; rule N3b refuses the rest). */
+	if (!mp || ((pv->cr3 & PART_OWNER_MASK) == mp->owner &&
+		    (pv->cpl == 3 || mp->access != PART_ACC_OWNER_USER)))
 		return 0;
 	i = page_index(p, gfn);
 	w.cr3 = mp->owner;
@@ -510,6 +519,7 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 	ev.extent = x;		/* the one lookup of this fault */
 	c->fault_ctx = pv->cr3 & PART_OWNER_MASK;
 	c->flags.denied_write = c->flags.tampered = c->flags.exec_denied = false;
+	c->flags.kernel_denied = false;
 	prot.st.faults++;
 	rc = prot_run(c, &ev);
 	if (rc == -ENG_EBADMSG || c->flags.tampered) {
@@ -525,6 +535,13 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 		 * stays as protected as it was; the instruction gets #GP. */
 		set_outcome(out, PROT_INJECT_GP, "instruction fetch from "
 			    "protected data");
+		return;
+	}
+	if (!rc && c->flags.kernel_denied) {
+		/* The owner's kernel under OWNER_USER (rule N3b): no plaintext,
+		 * and no ciphertext left mapped for the owner's user mode. */
+		set_outcome(out, PROT_INJECT_GP, "the owner's kernel on "
+			    "OWNER_USER memory");
 		return;
 	}
 	if (!rc && c->flags.denied_write)

@@ -29,6 +29,13 @@
  *             restore the old values; interrupts are off meanwhile.
  *             "shroudkm: debugregs dr0=.. dr1=.. dr2=.. dr3=.. dr7=..
  *              back0=.. back7=.."
+ *   cr3read   the kernel-module attacker of issue 10: load the page-table
+ *             root of process pid= into CR3 (interrupts off) and copy
+ *             len= bytes from its user address addr= (hex) page by page
+ *             with copy_from_user_nofault, then put CR3 back; count the
+ *             secret markers in what was copied (XOR-compared, as memscan
+ *             does: this module holds no marker in plaintext).
+ *             "shroudkm: cr3read pages=N copied=C failed=F markers=M"
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -41,13 +48,30 @@
 #include <asm/asm.h>
 #include <asm/cpufeature.h>
 #include <asm/debugreg.h>
+#include <asm/special_insns.h>
+#include <linux/mm.h>
+#include <linux/pid.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 
 static char *test = "";
 module_param(test, charp, 0444);
-MODULE_PARM_DESC(test, "apicbase | xsetbv | invd | debugregs");
+MODULE_PARM_DESC(test, "apicbase | xsetbv | invd | debugregs | cr3read");
+
+static int pid;
+module_param(pid, int, 0444);
+MODULE_PARM_DESC(pid, "cr3read: the process whose page tables are loaded");
+static char *addr = "";
+module_param(addr, charp, 0444);
+MODULE_PARM_DESC(addr, "cr3read: user address in that process (hex)");
+static unsigned long len;
+module_param(len, ulong, 0444);
+MODULE_PARM_DESC(len, "cr3read: bytes to copy (at most 16 MiB)");
 
 static char *base = "";
 module_param(base, charp, 0444);
@@ -182,6 +206,81 @@ static int test_debugregs(void)
 	return 0;
 }
 
+/* The marker prefix "SHROUD-SECRET-MARKER-", each byte XOR 0x5a (the rule
+ * of guest/tools/marker.h). */
+static const u8 marker_x[21] = {
+	0x09, 0x12, 0x08, 0x15, 0x0f, 0x1e, 0x77, 0x09, 0x1f, 0x19, 0x08,
+	0x1f, 0x0e, 0x77, 0x17, 0x1b, 0x08, 0x11, 0x1f, 0x08, 0x77,
+};
+
+static unsigned long count_markers(const u8 *p, unsigned long n)
+{
+	unsigned long i, hits = 0;
+	int j;
+
+	for (i = 0; i + sizeof(marker_x) <= n; i++) {
+		for (j = 0; j < (int)sizeof(marker_x); j++)
+			if ((p[i + j] ^ 0x5a) != marker_x[j])
+				break;
+		if (j == (int)sizeof(marker_x))
+			hits++;
+	}
+	return hits;
+}
+
+static int test_cr3read(void)
+{
+	unsigned long flags, old, root, off, copied = 0, failed = 0, pages = 0;
+	struct task_struct *t;
+	struct mm_struct *mm;
+	u64 ua;
+	u8 *buf;
+
+	if (kstrtoull(addr, 16, &ua) || !len || len > (16UL << 20)) {
+		pr_info("shroudkm: cr3read bad addr=%s len=%lu\n", addr, len);
+		return -EINVAL;
+	}
+	rcu_read_lock();
+	t = pid_task(find_vpid(pid), PIDTYPE_PID);
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t) {
+		pr_info("shroudkm: cr3read no pid=%d\n", pid);
+		return -ESRCH;
+	}
+	mm = get_task_mm(t);
+	put_task_struct(t);
+	if (!mm)
+		return -ESRCH;
+	buf = vzalloc(len);
+	if (!buf) {
+		mmput(mm);
+		return -ENOMEM;
+	}
+	root = __pa(mm->pgd);
+	local_irq_save(flags);
+	old = __read_cr3();
+	native_write_cr3(root);
+	for (off = 0; off < len; off += PAGE_SIZE, pages++) {
+		unsigned long n = min(PAGE_SIZE, len - off);
+
+		if (copy_from_user_nofault(buf + off,
+					   (const void __user *)(ua + off), n))
+			failed++;
+		else
+			copied += n;
+	}
+	native_write_cr3(old);
+	local_irq_restore(flags);
+	mmput(mm);
+	pr_info("shroudkm: cr3read pages=%lu copied=%lu failed=%lu "
+		"markers=%lu\n", pages, copied, failed,
+		count_markers(buf, len));
+	vfree(buf);
+	return 0;
+}
+
 static int __init shroudkm_init(void)
 {
 	int rc;
@@ -194,6 +293,8 @@ static int __init shroudkm_init(void)
 		rc = test_invd();
 	else if (!strcmp(test, "debugregs"))
 		rc = test_debugregs();
+	else if (!strcmp(test, "cr3read"))
+		rc = test_cr3read();
 	else {
 		pr_info("shroudkm: unknown test=%s\n", test);
 		return -EINVAL;

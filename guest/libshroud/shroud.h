@@ -35,9 +35,13 @@ extern "C" {
 /* The working set W of a partition: SHROUD_PF_WS(w) in the flags (abi.h,
  * 1..SHROUD_WS_MAX frames, 0 = the hypervisor's default). */
 
-/* The usual choice: owner-only, re-encrypted while the owner is away. */
+/* The usual choice: owner-only, re-encrypted while the owner is away, and
+ * plaintext for the owner's user mode only (issue 10): the guest kernel
+ * never reads the bytes, not even on the owner's behalf, so a system call
+ * on a buffer under this policy fails with EFAULT (see abi.h). Programs
+ * that hand protected bytes to system calls use SHROUD_POLICY_OWNER. */
 #define SHROUD_DEFAULT_SENS	SHROUD_SENS_SECRET
-#define SHROUD_DEFAULT_FLAGS	SHROUD_POLICY_OWNER
+#define SHROUD_DEFAULT_FLAGS	SHROUD_POLICY_OWNER_USER
 
 /* Identity of the hypervisor (SHROUD_HC_VERSION). */
 struct shroud_info {

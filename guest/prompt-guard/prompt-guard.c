@@ -298,8 +298,12 @@ int main(int argc, char **argv)
 	if (use_malloc) {
 		buf = malloc(alloc);
 	} else {
+		/* OWNER_USER: no system call ever touches the prompt (the
+		 * ciphertext is read into a stack buffer and decrypted here in
+		 * user mode), so the guest kernel gets no plaintext at all. */
 		buf = shroud_alloc(alloc, SHROUD_SENS_SECRET,
-				   SHROUD_POLICY_OWNER | SHROUD_ALLOC_FALLBACK);
+				   SHROUD_POLICY_OWNER_USER |
+				   SHROUD_ALLOC_FALLBACK);
 		id = buf ? shroud_alloc_id(buf) : 0;
 	}
 	if (!buf) {

@@ -5,12 +5,17 @@
  *
  *   protect-demo [--pages N] [--seed S] [--once | --busy | --query]
  *                [--integrity] [--sens confidential|secret] [--no-protect]
+ *                [--policy owner-user|owner|any]
+ *
+ * --policy: the access policy (default owner-user: plaintext for the
+ * owner's user mode only; owner also lets the guest kernel read it on the
+ * owner's page tables, the control of the active-root tests).
  *
  * The secret is generated at run time straight into memory from
  * shroud_alloc, never into any other buffer: N pages of 64-byte records,
  * record i = marker (S + i) (marker.h), a space, 35 filler characters
  * "abc..z0..9"[(i + j) % 36], a newline.  It prints
- *   demo: pid=P addr=0x.. len=L id=I protected=yes|no
+ *   demo: pid=P addr=0x.. len=L id=I policy=NAME protected=yes|no
  *   demo: chars=C lines=L sha256=H
  *   demo: ok
  * then (default) sleeps; on SIGUSR1 it recomputes and prints
@@ -113,7 +118,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: protect-demo [--pages N] [--seed S] [--once|"
 		"--busy|--query] [--integrity] [--sens confidential|secret] "
-		"[--no-protect]\n");
+		"[--no-protect] [--policy owner-user|owner|any]\n");
 	exit(2);
 }
 
@@ -165,7 +170,7 @@ static int query_check(volatile const char *p, size_t len, int id)
 int main(int argc, char **argv)
 {
 	unsigned pages = 16, seed = 0, sens = SHROUD_SENS_SECRET;
-	unsigned flags = SHROUD_POLICY_OWNER | SHROUD_ALLOC_FALLBACK;
+	unsigned flags = SHROUD_ALLOC_FALLBACK, policy = SHROUD_POLICY_OWNER_USER;
 	int once = 0, busy = 0, query = 0, rc = 0, i, id;
 	size_t len, chars, lines;
 	char hex[65];
@@ -189,11 +194,22 @@ int main(int argc, char **argv)
 			       SHROUD_SENS_CONFIDENTIAL : SHROUD_SENS_SECRET;
 		else if (!strcmp(argv[i], "--no-protect"))
 			setenv("SHROUD_DISABLE", "1", 1);
-		else
+		else if (!strcmp(argv[i], "--policy") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "owner-user"))
+				policy = SHROUD_POLICY_OWNER_USER;
+			else if (!strcmp(argv[i], "owner"))
+				policy = SHROUD_POLICY_OWNER;
+			else if (!strcmp(argv[i], "any"))
+				policy = SHROUD_POLICY_ANY;
+			else
+				usage();
+		} else
 			usage();
 	}
 	if (!pages || pages > 4096)
 		usage();
+	flags |= policy;
 	len = (size_t)pages * 4096;
 	signal(SIGUSR1, on_sig);
 	signal(SIGTERM, on_sig);
@@ -209,8 +225,9 @@ int main(int argc, char **argv)
 	}
 	id = shroud_alloc_id(p);
 	fill(p, len, seed);
-	printf("demo: pid=%d addr=%p len=%zu id=%d protected=%s\n", getpid(),
-	       (void *)p, len, id, id > 0 ? "yes" : "no");
+	printf("demo: pid=%d addr=%p len=%zu id=%d policy=%s protected=%s\n",
+	       getpid(), (void *)p, len, id, shroud_policy_name(policy),
+	       id > 0 ? "yes" : "no");
 	compute(p, len, (struct sha256 *)(p + len), &chars, &lines, hex);
 	printf("demo: chars=%zu lines=%zu sha256=%s\n", chars, lines, hex);
 	printf("demo: ok\n");

@@ -5,6 +5,14 @@
  * reads the buffer as root while the owner is held at the fault.
  *
  *   ripjack [--no-mprotect] [--timeout SEC] PID ADDR [LEN]
+ *   ripjack --write-fd FD PID ADDR [LEN]
+ *
+ * --write-fd (issue 10, "active root"): after step 1 the owner is made to
+ * run write(FD, ADDR, LEN) itself, at its own `syscall` instruction (FD is
+ * one of the owner's descriptors, e.g. 1: its output file), then its
+ * registers are restored and it is let go; the bytes land wherever FD
+ * points, for root to read at leisure.  "ripjack: injected write fd=<n>
+ * rc=<r>", then "ripjack: detached".  Steps 2-5 do not run.
  *
  * Steps (the owner, PID, should be asleep, e.g. protect-demo in pause()):
  *  1. PTRACE_SEIZE + PTRACE_INTERRUPT, wait for the stop, save registers.
@@ -161,6 +169,49 @@ static long inject(const struct user_regs_struct *base, uint64_t sc_ip,
 	return (long)r.rax;
 }
 
+/* Registers back as they were at the interrupt (a call the injection
+ * ended is restarted as the kernel would have), then PTRACE_DETACH. */
+static void restore_and_detach(const struct user_regs_struct *saved,
+			       int injected)
+{
+	struct user_regs_struct r = *saved;
+
+	if ((long long)saved->orig_rax >= 0 && injected) {
+		/* Restoring at a syscall-exit stop: no signal delivery will
+		 * restart the interrupted call, so do what the kernel's
+		 * restart does (no handler ran). */
+		long e = -(long)saved->rax;
+
+		if (e == 512 || e == 513 || e == 514) {	/* ERESTART* */
+			r.rax = saved->orig_rax;
+			r.rip -= 2;
+		} else if (e == 516) {			/* RESTART_BLOCK */
+			r.rax = SYS_restart_syscall;
+			r.rip -= 2;
+		}
+	}
+	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0)
+		die("PTRACE_SETREGS (restore)");
+	if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
+		die("PTRACE_DETACH");
+	printf("ripjack: detached\n");
+}
+
+/* The owner's `syscall` instruction it is stopped after, or 0. */
+static uint64_t syscall_ip(const struct user_regs_struct *saved)
+{
+	long w;
+
+	errno = 0;
+	w = ptrace(PTRACE_PEEKTEXT, pid, (void *)(saved->rip - 2), 0);
+	if (errno || (long long)saved->orig_rax < 0 || (w & 0xffff) != 0x050f) {
+		fprintf(stderr, "ripjack: pid %d is not stopped in a system "
+			"call (rip-2: 0x%lx)\n", (int)pid, w & 0xffff);
+		return 0;
+	}
+	return saved->rip - 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct user_regs_struct saved, r;
@@ -170,7 +221,7 @@ int main(int argc, char **argv)
 	unsigned long errs = 0, peek_hits, mem_hits, p0_peek, p0_mem;
 	uint8_t *pk, *pm;
 	char path[64];
-	int nargs = 0;
+	int nargs = 0, write_fd = -1;
 	long w;
 
 	for (i = 1; i < argc; i++) {
@@ -178,6 +229,8 @@ int main(int argc, char **argv)
 			do_mprotect = 0;
 		else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
 			timeout = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--write-fd") && i + 1 < argc)
+			write_fd = atoi(argv[++i]);
 		else if (argv[i][0] == '-')
 			goto usage;
 		else if (nargs == 0)
@@ -215,21 +268,32 @@ int main(int argc, char **argv)
 	       (unsigned long long)saved.rip, (long long)saved.orig_rax,
 	       (long long)saved.rax, (unsigned long long)end, prot);
 
+	/* The owner writes its own buffer out (--write-fd). */
+	if (write_fd >= 0) {
+		long rc;
+
+		sc_ip = syscall_ip(&saved);
+		if (!sc_ip) {
+			ptrace(PTRACE_DETACH, pid, 0, 0);
+			return 1;
+		}
+		rc = inject(&saved, sc_ip, SYS_write, (uint64_t)write_fd, addr,
+			    len);
+		printf("ripjack: injected write fd=%d rc=%ld\n", write_fd, rc);
+		restore_and_detach(&saved, 1);
+		return 0;
+	}
+
 	/* 2. Make the page executable with the owner's own syscall. */
 	if (do_mprotect) {
 		long rc;
 
-		errno = 0;
-		w = ptrace(PTRACE_PEEKTEXT, pid, (void *)(saved.rip - 2), 0);
-		if (errno || (long long)saved.orig_rax < 0 ||
-		    (w & 0xffff) != 0x050f) {
-			fprintf(stderr, "ripjack: pid %d is not stopped in a "
-				"system call (rip-2: 0x%lx); use --no-mprotect\n",
-				(int)pid, w & 0xffff);
+		sc_ip = syscall_ip(&saved);
+		if (!sc_ip) {
+			fprintf(stderr, "ripjack: use --no-mprotect\n");
 			ptrace(PTRACE_DETACH, pid, 0, 0);
 			return 1;
 		}
-		sc_ip = saved.rip - 2;
 		rc = inject(&saved, sc_ip, SYS_mprotect, page, PG,
 			    (uint64_t)(prot | PROT_EXEC));
 		printf("ripjack: mprotect exec page=0x%llx rc=%ld\n",
@@ -340,29 +404,10 @@ int main(int argc, char **argv)
 
 		printf("ripjack: mprotect restore rc=%ld\n", rc);
 	}
-	r = saved;
-	if ((long long)saved.orig_rax >= 0 && do_mprotect) {
-		/* Restoring at a syscall-exit stop: no signal delivery will
-		 * restart the interrupted call, so do what the kernel's
-		 * restart does (no handler ran). */
-		long e = -(long)saved.rax;
-
-		if (e == 512 || e == 513 || e == 514) {	/* ERESTART* */
-			r.rax = saved.orig_rax;
-			r.rip -= 2;
-		} else if (e == 516) {			/* RESTART_BLOCK */
-			r.rax = SYS_restart_syscall;
-			r.rip -= 2;
-		}
-	}
-	if (ptrace(PTRACE_SETREGS, pid, 0, &r) < 0)
-		die("PTRACE_SETREGS (restore)");
-	if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0)
-		die("PTRACE_DETACH");
-	printf("ripjack: detached\n");
+	restore_and_detach(&saved, do_mprotect);
 	return 0;
 usage:
 	fprintf(stderr, "usage: ripjack [--no-mprotect] [--timeout SEC] PID "
-		"ADDR [LEN]\n");
+		"ADDR [LEN]\n       ripjack --write-fd FD PID ADDR [LEN]\n");
 	return 2;
 }

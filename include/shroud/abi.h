@@ -79,8 +79,18 @@
 #define SHROUD_POLICY_OWNER	1u	/* the owner address space, user and kernel mode */
 #define SHROUD_POLICY_OWNER_USER 2u	/* the owner address space, user mode only */
 #define SHROUD_POLICY_MASK	3u
+/* What the guest kernel gets when it touches OWNER_USER memory on the
+ * owner's own page tables (a system call given a protected buffer, a
+ * module that loaded the owner's CR3): #GP, which a user-access copy turns
+ * into -EFAULT (read(2), write(2), ... fail with EFAULT; elsewhere in the
+ * kernel it is an oops of that task); never plaintext, never ciphertext
+ * (the owner's user mode would then read it), never a stopped VM; a
+ * DENIED event names the partition.  Other contexts get the ciphertext
+ * (reads) or have their writes diverted, as under OWNER. A frame its
+ * owner no longer maps (the owner's exit frees it) is released as for
+ * any other context. */
 /* Flags (RSI of SHROUD_HC_PROTECT). */
-#define SHROUD_PF_INTEGRITY	(1u << 8)	/* AES-256-GCM per frame (tag checked); default AES-256-XTS */
+#define SHROUD_PF_INTEGRITY	(1u << 8)	/* AES-128-GCM per frame (tag checked); default XTS-AES-128 */
 /* Bits 23:16: the partition's clear working set W, in frames (1..
  * SHROUD_WS_MAX); 0 = the hypervisor's default (8). */
 #define SHROUD_PF_WS_SHIFT	16u

@@ -30,7 +30,7 @@ struct sim {
 	uint8_t (*mem)[4096];
 	uint8_t (*plain)[4096];
 	uint8_t perms[SIM_FRAMES];	/* fake NPT: MPE_ACC_* */
-	uint32_t raised[8];
+	uint32_t raised[16];
 	uint32_t npt_ops;
 	struct part_extent ext[SIM_EXT];
 	struct partition parts[SIM_PARTS];
@@ -69,7 +69,7 @@ static void sim_raise(void *ctx, const struct mpe_action *a)
 {
 	struct sim *s = ctx;
 
-	s->raised[a->code < 8 ? a->code : 0]++;
+	s->raised[a->code < 16 ? a->code : 0]++;
 }
 
 /* Fill RAM with a pattern and set everything up. NULL on failure. */

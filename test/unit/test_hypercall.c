@@ -648,6 +648,44 @@ static void test_npf_owner_then_switch(void **state)
 	assert_memory_equal(fg.ram, fg.plain, FG_RAM_SIZE);
 }
 
+/* Rule N3b: under OWNER_USER the guest kernel on the owner's own page
+ * tables (a system call on the buffer, a module that loaded the owner's
+ * CR3) gets #GP for a read and for a write, nothing is mapped (neither
+ * plaintext nor ciphertext the owner's user mode would then compute on),
+ * a DENIED event is queued; the owner's user mode still gets its data.
+ * Under OWNER the same kernel access is served (the control). */
+static void test_npf_owner_kernel_refused_under_owner_user(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 3), ak = view(FG_PML4_A, 0);
+	uint64_t gpa = fg_data_gpa(1), id, id2;
+	unsigned level;
+
+	(void)state;
+	need_prot();
+	id = protect(&a, FG_DATA_GVA, 4, SHROUD_SENS_SECRET,
+		     SHROUD_POLICY_OWNER_USER);
+	assert_true((int64_t)id >= 1);
+	npf(&ak, gpa, 0x1, PROT_INJECT_GP);
+	assert_int_equal(gpmap_lookup(&gpm, mk_gpa(gpa), &level), 0);
+	assert_false(frame_is_plain(gpa));
+	ak.rip += 0x10;
+	npf(&ak, gpa, 0x2, PROT_INJECT_GP);
+	assert_int_equal(gpmap_lookup(&gpm, mk_gpa(gpa), &level), 0);
+	assert_false(frame_is_plain(gpa));
+	npf(&a, gpa, 0x1, PROT_RESUME);		/* the owner: plaintext */
+	assert_true(frame_is_plain(gpa));
+	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id, 0, 0, 0).rax, 0);
+	/* Control: OWNER lets the owner's kernel in. */
+	id2 = protect(&a, FG_DATA_GVA, 4, SHROUD_SENS_SECRET,
+		      SHROUD_POLICY_OWNER);
+	assert_true((int64_t)id2 >= 1);
+	ak.rip += 0x10;
+	npf(&ak, gpa, 0x1, PROT_RESUME);
+	assert_true(frame_is_plain(gpa));
+	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id2, 0, 0, 0).rax, 0);
+	assert_memory_equal(fg.ram, fg.plain, FG_RAM_SIZE);
+}
+
 static void test_npf_confidential_unmapped_only(void **state)
 {
 	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
@@ -1314,6 +1352,7 @@ int main(void)
 		T(test_stats),
 		T(test_events_args),
 		T(test_npf_owner_then_switch),
+		T(test_npf_owner_kernel_refused_under_owner_user),
 		T(test_npf_confidential_unmapped_only),
 		T(test_npf_foreign_and_events),
 		T(test_npf_exec_protected_data),

@@ -132,8 +132,15 @@ static void test_owner_only(void **state)
 	assert_int_equal(s->raised[MPE_RAISE_DENIED_READ], 1);
 	assert_memory_not_equal(s->mem[3], s->plain[3], 4096);
 	chk(s, true);
-	/* The owner's kernel is refused under OWNER_USER. */
+	/* The owner's kernel is refused under OWNER_USER (N3b): a write and a
+	 * read both, with nothing mapped (no ciphertext left for the owner's
+	 * user mode to compute on). */
 	assert_int_equal(sim_access(s, 4, MPE_ACC_W, CTX_A, false, 1), 1);
+	assert_int_equal(s->raised[MPE_RAISE_DENIED_KERNEL], 1);
+	assert_int_equal(s->perms[4], 0);
+	assert_int_equal(sim_access(s, 4, MPE_ACC_R, CTX_A, false, 0), 1);
+	assert_int_equal(s->raised[MPE_RAISE_DENIED_KERNEL], 2);
+	assert_int_equal(s->perms[4], 0);
 	/* Back to the owner: the ciphertext mapping goes away first. */
 	struct mpe_event sw = { .type = MPE_EV_CTX_SWITCH, .ctx = CTX_A | 0x5 };
 	assert_int_equal(mpe_exec_event(&s->x, &sw), 0);

@@ -16,6 +16,10 @@
  *                    memory into the guest so that isolation tests have a control
  *   reset_wipe       yes | no (default yes); no is testing only: a guest reset
  *                    leaves keys and clear frames in RAM (the reset test's control)
+ *   hardened         yes | no (default no); yes appends the hardened guest
+ *                    profile to the kernel command line (HARDENED_CMDLINE:
+ *                    lockdown=confidentiality, and shroud.hardened=1, on which
+ *                    the test guest's init sets the sysctls of README.md)
  * Plain C with no dependency: compiled into the loader and host unit tests.
  */
 #ifndef ARCH_X86_BOOT_CONFIG_H
@@ -38,7 +42,11 @@ struct shroud_cfg {
 	uint8_t virtualize;
 	uint8_t expose_hv_memory;
 	uint8_t reset_wipe;
+	uint8_t hardened;
 };
+
+/* What `hardened = yes` appends to the kernel command line. */
+#define HARDENED_CMDLINE	" lockdown=confidentiality shroud.hardened=1"
 
 struct cfg_error {
 	unsigned line;			/* 1-based; 0 = whole file */

@@ -448,17 +448,18 @@ static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
 	return rc ? EFI_LOAD_ERROR : EFI_SUCCESS;
 }
 
-/* "initrd=<initrd> <cmdline> nosmp" as the EFI stub's load options. */
+/* "initrd=<initrd> <cmdline> nosmp[ <hardened profile>]" as the EFI
+ * stub's load options. */
 static CHAR16 *kernel_options(const struct shroud_cfg *cfg)
 {
-	static char opts[CFG_PATH_MAX + CFG_CMDLINE_MAX + 32];
+	static char opts[CFG_PATH_MAX + CFG_CMDLINE_MAX + 96];
 	UINTN n = 0;
-	const char *parts[5] = { cfg->initrd[0] ? "initrd=" : "", cfg->initrd,
+	const char *parts[6] = { cfg->initrd[0] ? "initrd=" : "", cfg->initrd,
 				 cfg->initrd[0] ? " " : "", cfg->cmdline,
-				 " nosmp" };
+				 " nosmp", cfg->hardened ? HARDENED_CMDLINE : "" };
 	unsigned i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 6; i++) {
 		const char *s = parts[i];
 
 		while (*s && n < sizeof(opts) - 1)

@@ -1,0 +1,204 @@
+"""test/integration/test_active_root.py - root that runs code (issue 10,
+item 1): the owner made to hand its buffer to the kernel, and a kernel
+module on the owner's page tables, against the owner-only-user policy
+(SHROUD_POLICY_OWNER_USER, libshroud's default since issue 10) and, as the
+control where the attack succeeds, the same owner under SHROUD_POLICY_OWNER
+(the kernel may read the owner's memory on its behalf).
+
+Each owner is protect-demo (16 pages, 1024 markers), asleep; one shared
+Shroud boot.
+
+  test_injected_write_*   root stops the owner with ptrace and makes it run
+                          write(1, buffer, len) at its own `syscall`
+                          instruction (ripjack --write-fd 1), so that the
+                          kernel copies the protected buffer into the
+                          owner's output file.  OWNER_USER: the system call
+                          fails with EFAULT (-14), the file gets no marker;
+                          OWNER (control): every marker lands in the file.
+  test_kernel_module_*    a kernel module (shroudkm test=cr3read) loads the
+                          owner's page-table root into CR3 and copies the
+                          buffer from the owner's addresses with
+                          copy_from_user_nofault.  OWNER_USER: every page
+                          faults (#GP from the hypervisor, EFAULT for the
+                          module), 0 markers; OWNER (control): 1024.
+  test_hardened_*         the hardened guest profile (hardened = yes):
+                          its sysctls and lockdown are in force, and each
+                          of root's doors (ptrace attach, /proc/PID/mem,
+                          insmod, /dev/mem, /proc/kcore) is shut there and
+                          open in the ordinary boot (the control).
+After each attack the owner recomputes (SIGUSR1) and must get its own
+SHA-256: it never computes on ciphertext the attack left behind, and the
+VM lives.  The marker count in a guest file uses the pattern
+"SHROUD-SECRET-MARKE[R]-", so the prefix itself never reaches the guest.
+"""
+import re
+
+import pytest
+
+from conftest import shell_boot
+from protect_helpers import (demo_expect, figures, guest_has_programs,
+                             guest_sh as gsh, recheck, start_bg, vm_alive,
+                             wait_sleeping)
+
+PAGES, MARKERS = 16, 16 * 64
+KMOD = "/lib/shroudkm.ko"
+FATAL_RE = re.compile(r"Oops|BUG:|Kernel panic")
+
+
+@pytest.fixture(scope="module")
+def ab():
+    b = shell_boot("active-root", mode="shroud")
+    try:
+        guest_has_programs(b)
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    b.close()
+
+
+def owner(b, name, policy, seed):
+    """A sleeping protect-demo under policy: (pid, addr, len)."""
+    pid, out = start_bg(b, name, "protect-demo --pages %d --seed %d "
+                        "--policy %s" % (PAGES, seed, policy), r"^demo: ok")
+    f = figures(re.search(r"^demo: pid=.*$", out, re.M).group(0))
+    assert f["protected"] == "yes" and f["policy"] == {
+        "owner-user": "OWNER_USER", "owner": "OWNER"}[policy], out
+    wait_sleeping(b, [pid])
+    return pid, int(f["addr"], 16), int(f["len"])
+
+
+def markers_in_file(b, path):
+    _, out = gsh(b, "echo n=$(grep -a -o 'SHROUD-SECRET-MARKE[R]-[0-9]*' "
+                 "%s | wc -l)" % path)
+    return int(re.search(r"n=(\d+)", out).group(1))
+
+
+def still_correct(b, name, pid, seed):
+    _, line = recheck(b, name, pid)
+    want = demo_expect(PAGES, seed)
+    assert "sha256=%s" % want["sha256"] in line, (
+        "the owner computed on something else after the attack: " + line)
+
+
+def injected_write(b, name, policy, seed):
+    pid, addr, n = owner(b, name, policy, seed)
+    rc, out = gsh(b, "ripjack --write-fd 1 %d 0x%x %d" % (pid, addr, n))
+    assert rc == 0 and "ripjack: detached" in out, out
+    m = re.search(r"ripjack: injected write fd=1 rc=(-?\d+)", out)
+    assert m, out
+    hits = markers_in_file(b, "/tmp/%s.out" % name)
+    still_correct(b, name, pid, seed)
+    vm_alive(b, "after the injected write")
+    return int(m.group(1)), hits
+
+
+def test_injected_write_owner_user_gets_efault(ab):
+    rc, hits = injected_write(ab, "ar_wu", "owner-user", 31000)
+    assert hits == 0, "%d markers reached the owner's file" % hits
+    assert rc == -14, "write() of OWNER_USER memory returned %d, not " \
+        "-EFAULT" % rc
+
+
+def test_injected_write_control_owner_leaks(ab):
+    rc, hits = injected_write(ab, "ar_wo", "owner", 32000)
+    assert rc == PAGES * 4096, rc
+    assert hits == MARKERS, "the control leaked %d of %d markers" % (
+        hits, MARKERS)
+
+
+def cr3read(b, name, policy, seed):
+    pid, addr, n = owner(b, name, policy, seed)
+    rc, out = gsh(b, "dmesg -c >/dev/null; insmod %s test=cr3read pid=%d "
+                  "addr=%x len=%d; echo insmod_rc=$?; echo loaded=$(grep -c "
+                  "'^shroudkm ' /proc/modules); dmesg" % (KMOD, pid, addr, n))
+    assert rc == 0 and "loaded=0" in out, out
+    assert not FATAL_RE.search(out), "the guest kernel died:\n" + out
+    lines = re.findall(r"shroudkm: cr3read (.*)$", out, re.M)
+    assert lines, out
+    f = dict(re.findall(r"(\w+)=(\S+)", lines[-1]))
+    still_correct(b, name, pid, seed)
+    vm_alive(b, "after the module's read")
+    return {k: int(v) for k, v in f.items()}, out
+
+
+def test_kernel_module_owner_user_reads_nothing(ab):
+    f, out = cr3read(ab, "ar_ku", "owner-user", 33000)
+    assert f["pages"] == PAGES, out
+    assert f["markers"] == 0, out
+    assert f["failed"] == PAGES and f["copied"] == 0, out
+
+
+def test_kernel_module_control_owner_reads_all(ab):
+    f, out = cr3read(ab, "ar_ko", "owner", 34000)
+    assert f["copied"] == PAGES * 4096, out
+    assert f["markers"] == MARKERS, out
+
+
+# ---- the hardened guest profile (shroud.cfg hardened = yes) ----------------
+#
+# One more boot, with the profile: the init script reports each sysctl it
+# set, and lockdown comes from the command line.  Each of root's doors is
+# tried in both boots: open in the ordinary one (the control: the attack
+# has a way in), shut in the hardened one, whose owner still computes.
+
+HARDENED_SYSCTLS = ("kernel.yama.ptrace_scope=3", "kernel.kexec_load_disabled=1",
+                    "kernel.modules_disabled=1", "kernel.kptr_restrict=2",
+                    "kernel.unprivileged_bpf_disabled=1")
+
+
+@pytest.fixture(scope="module")
+def hb():
+    b = shell_boot("active-root-hardened", mode="shroud",
+                   cfg={"hardened": "yes"})
+    try:
+        guest_has_programs(b)
+    except BaseException:
+        b.close()
+        raise
+    yield b
+    b.close()
+
+
+def test_hardened_profile_applied(hb):
+    text = hb.console.text
+    for kv in HARDENED_SYSCTLS:
+        assert "shroud-guest: hardened %s" % kv in text, hb.console.tail()
+    assert "hardened lockdown=none integrity [confidentiality]" in text, \
+        hb.console.tail()
+    assert "lockdown=confidentiality" in text      # the command line
+
+
+# door: (command, regex its output matches when the door is open)
+DOORS = {
+    "ptrace": ("ripjack --write-fd 1 {pid} 0x{addr:x} {len}",
+               r"ripjack: injected write fd=1"),
+    "procmem": ("dd if=/proc/{pid}/mem bs=4096 skip=$((0x{addr:x} / 4096)) "
+                "count=1 2>/dev/null | wc -c", r"^\s*4096\s*$"),
+    "insmod": ("insmod /lib/shroudkm.ko test=invd; dmesg | tail -n 5",
+               r"shroudkm: invd done"),
+    "devmem": ("dd if=/dev/mem bs=4096 count=1 2>/dev/null | wc -c",
+               r"^\s*4096\s*$"),
+    "kcore": ("dd if=/proc/kcore bs=4096 count=1 2>/dev/null | wc -c",
+              r"^\s*4096\s*$"),
+}
+
+
+def try_door(b, name, door, seed):
+    pid, addr, n = owner(b, name, "owner-user", seed)
+    cmd, open_re = DOORS[door]
+    _, out = gsh(b, cmd.format(pid=pid, addr=addr, len=n))
+    return re.search(open_re, out, re.M) is not None, out, pid
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
+def test_hardened_door_shut(ab, hb, door):
+    seed = 35000 + 100 * sorted(DOORS).index(door)
+    opened, out, _ = try_door(ab, "door_%s_c" % door, door, seed)
+    assert opened, "control: the %s door is not open without the " \
+        "profile:\n%s" % (door, out)
+    opened, out, pid = try_door(hb, "door_%s" % door, door, seed + 50)
+    assert not opened, "the %s door is open in the hardened guest:\n%s" % (
+        door, out)
+    still_correct(hb, "door_%s" % door, pid, seed + 50)
+    vm_alive(hb, "after the %s attempt" % door)
