@@ -10,6 +10,19 @@
 #include "mbedtls/md.h"
 #include "mbedtls/platform_util.h"
 
+/* The common part of both modes: nonce and slots, the slots emptied. */
+static void aem_start(struct aem *a, const uint8_t *nonce, size_t nonce_len,
+		      struct aem_key_slot *slots, uint32_t nslots)
+{
+	memset(a, 0, sizeof(*a));
+	memcpy(a->nonce, nonce, nonce_len);
+	a->nonce_len = nonce_len;
+	a->slots = slots;
+	a->nslots = nslots;
+	memset(slots, 0, sizeof(*slots) * nslots);
+	a->live = 1;
+}
+
 int aem_init(struct aem *a, const uint8_t master[AEM_MASTER_BYTES],
 	     const uint8_t *nonce, size_t nonce_len,
 	     struct aem_key_slot *slots, uint32_t nslots)
@@ -17,14 +30,8 @@ int aem_init(struct aem *a, const uint8_t master[AEM_MASTER_BYTES],
 	if (!a || !master || !nonce || nonce_len == 0 ||
 	    nonce_len > AEM_NONCE_MAX || (nslots && !slots))
 		return -ENG_EINVAL;
-	memset(a, 0, sizeof(*a));
+	aem_start(a, nonce, nonce_len, slots, nslots);
 	memcpy(a->master, master, AEM_MASTER_BYTES);
-	memcpy(a->nonce, nonce, nonce_len);
-	a->nonce_len = nonce_len;
-	a->slots = slots;
-	a->nslots = nslots;
-	memset(slots, 0, sizeof(*slots) * nslots);
-	a->live = 1;
 	return 0;
 }
 
@@ -34,14 +41,8 @@ int aem_init_regs(struct aem *a, const uint8_t *nonce, size_t nonce_len,
 	if (!a || !nonce || nonce_len < 8 || nonce_len > AEM_NONCE_MAX ||
 	    (nslots && !slots) || aem_cipher_backend() != AEM_BACKEND_REGKEY)
 		return -ENG_EINVAL;
-	memset(a, 0, sizeof(*a));
-	memcpy(a->nonce, nonce, nonce_len);
-	a->nonce_len = nonce_len;
-	a->slots = slots;
-	a->nslots = nslots;
-	memset(slots, 0, sizeof(*slots) * nslots);
+	aem_start(a, nonce, nonce_len, slots, nslots);
 	a->regkeys = 1;
-	a->live = 1;
 	return 0;
 }
 

@@ -270,6 +270,38 @@
 	TWEAK_NEXT
 .endm
 
+/* The 64 groups of four blocks at (%rdx): each block XORed with its tweak,
+ * through the cipher (AES128_ENC or AES128_DEC), XORed again and stored.
+ * The group's first tweak is kept in R10:R11 to go through the tweaks a
+ * second time. Clobbers XMM11-XMM15, RAX, RDX, RSI, R8-R11. */
+.macro XTS_LOOP name, cipher
+.Lxts_\name\()_loop:
+	mov	%r8, %r10
+	mov	%r9, %r11
+	movdqu	0(%rdx), %xmm11
+	movdqu	16(%rdx), %xmm12
+	movdqu	32(%rdx), %xmm13
+	movdqu	48(%rdx), %xmm14
+	TWEAK_XOR %xmm11
+	TWEAK_XOR %xmm12
+	TWEAK_XOR %xmm13
+	TWEAK_XOR %xmm14
+	\cipher %xmm11, %xmm12, %xmm13, %xmm14
+	mov	%r10, %r8
+	mov	%r11, %r9
+	TWEAK_XOR %xmm11
+	TWEAK_XOR %xmm12
+	TWEAK_XOR %xmm13
+	TWEAK_XOR %xmm14
+	movdqu	%xmm11, 0(%rdx)
+	movdqu	%xmm12, 16(%rdx)
+	movdqu	%xmm13, 32(%rdx)
+	movdqu	%xmm14, 48(%rdx)
+	add	$64, %rdx
+	dec	%esi
+	jnz	.Lxts_\name\()_loop
+.endm
+
 /*
  * int aesreg_xts_frame(const struct aesreg_ctx *c  RDI,
  *                      uint64_t dun                  RSI,
@@ -302,62 +334,14 @@ aesreg_xts_frame:
 	test	%ecx, %ecx
 	jz	.Lxts_dec_setup
 
-.Lxts_enc_loop:
-	mov	%r8, %r10
-	mov	%r9, %r11
-	movdqu	0(%rdx), %xmm11
-	movdqu	16(%rdx), %xmm12
-	movdqu	32(%rdx), %xmm13
-	movdqu	48(%rdx), %xmm14
-	TWEAK_XOR %xmm11
-	TWEAK_XOR %xmm12
-	TWEAK_XOR %xmm13
-	TWEAK_XOR %xmm14
-	AES128_ENC %xmm11, %xmm12, %xmm13, %xmm14
-	mov	%r10, %r8
-	mov	%r11, %r9
-	TWEAK_XOR %xmm11
-	TWEAK_XOR %xmm12
-	TWEAK_XOR %xmm13
-	TWEAK_XOR %xmm14
-	movdqu	%xmm11, 0(%rdx)
-	movdqu	%xmm12, 16(%rdx)
-	movdqu	%xmm13, 32(%rdx)
-	movdqu	%xmm14, 48(%rdx)
-	add	$64, %rdx
-	dec	%esi
-	jnz	.Lxts_enc_loop
+	XTS_LOOP enc, AES128_ENC
 	jmp	.Lxts_out
 
 .Lxts_dec_setup:
 	.irp k, 1, 2, 3, 4, 5, 6, 7, 8, 9
 	aesimc	%xmm\k, %xmm\k
 	.endr
-.Lxts_dec_loop:
-	mov	%r8, %r10
-	mov	%r9, %r11
-	movdqu	0(%rdx), %xmm11
-	movdqu	16(%rdx), %xmm12
-	movdqu	32(%rdx), %xmm13
-	movdqu	48(%rdx), %xmm14
-	TWEAK_XOR %xmm11
-	TWEAK_XOR %xmm12
-	TWEAK_XOR %xmm13
-	TWEAK_XOR %xmm14
-	AES128_DEC %xmm11, %xmm12, %xmm13, %xmm14
-	mov	%r10, %r8
-	mov	%r11, %r9
-	TWEAK_XOR %xmm11
-	TWEAK_XOR %xmm12
-	TWEAK_XOR %xmm13
-	TWEAK_XOR %xmm14
-	movdqu	%xmm11, 0(%rdx)
-	movdqu	%xmm12, 16(%rdx)
-	movdqu	%xmm13, 32(%rdx)
-	movdqu	%xmm14, 48(%rdx)
-	add	$64, %rdx
-	dec	%esi
-	jnz	.Lxts_dec_loop
+	XTS_LOOP dec, AES128_DEC
 
 .Lxts_out:
 	ZERO_XMM_ALL
@@ -582,15 +566,10 @@ aesreg_gcm_frame:
 
 .Lgcm_out:
 	ZERO_XMM_ALL
-	mov	%r10d, %eax
-	xor	%ecx, %ecx
-	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
+	movd	%r10d, %xmm0			/* the result, across ZERO_GPRS */
+	ZERO_GPRS
+	movd	%xmm0, %eax
+	pxor	%xmm0, %xmm0
 	ret
 	.size	aesreg_gcm_frame, . - aesreg_gcm_frame
 

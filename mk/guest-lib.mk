@@ -2,7 +2,7 @@
 #   $(BUILD)/guest/libshroud.a, libshroud.so, libshroud.pc   the library
 #   $(BUILD)/guest/shroud-malloc.so                           LD_PRELOAD allocator
 #   static guest programs (GUEST_EXTRA_PROGS, for /usr/bin of the initramfs):
-#     protect-demo memscan tamper hcfuzz prompt-guard pbench dos ripjack
+#     protect-demo memscan tamper hcfuzz prompt-guard pbench dos ripjack sstep
 #   extra initramfs files (GUEST_EXTRA_FILES, "SRC:DEST" pairs; shared
 #   libraries they need are added by scripts/initramfs-extra.sh via ldd):
 #     the two .so files, dynamic mt_test and prompt-guard-dyn, GNU ls/sort
@@ -31,7 +31,7 @@ PROMPT_SEALED    := $(GL_DIR)/prompt.sealed
 PROMPT_SEAL      := $(BUILD)/host/prompt-seal
 
 GUEST_EXTRA_PROGS := $(addprefix $(GL_DIR)/,protect-demo memscan tamper \
-	hcfuzz prompt-guard pbench xmmcheck remapcheck dos ripjack stress)
+	hcfuzz prompt-guard pbench xmmcheck remapcheck dos ripjack stress sstep)
 GL_DYN_PROGS := $(GL_DIR)/mt_test $(GL_DIR)/prompt-guard-dyn
 GUEST_EXTRA_FILES := \
 	$(SHROUD_MALLOC_SO):/usr/lib/shroud-malloc.so \

@@ -19,7 +19,8 @@ import time
 
 import pytest
 
-from conftest import BOOT_TIMEOUT, log_dir, qemu, wait_for  # noqa: F401
+from conftest import (BOOT_TIMEOUT, log_dir, qemu, shell_boot,  # noqa: F401
+                      wait_for)
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -211,9 +212,10 @@ def mem_bytes(boot):
     return int(m.group(1)) << (20 if m.group(2) == "M" else 30)
 
 
-def dump_ram(boot, name):
+def dump_ram_file(boot, name):
     """All guest-physical RAM at one instant (VM stopped during the
-    pmemsave); returns the bytes.  The file is removed afterwards."""
+    pmemsave) into the file NAME.ram of the boot's logs; its path (the
+    caller removes it)."""
     path = os.path.join(boot.log_dir, name + ".ram")
     boot.qmp("stop")
     try:
@@ -221,6 +223,12 @@ def dump_ram(boot, name):
                  filename=path)
     finally:
         boot.qmp("cont")
+    return path
+
+
+def dump_ram(boot, name):
+    """dump_ram_file's bytes; the file is removed afterwards."""
+    path = dump_ram_file(boot, name)
     with open(path, "rb") as f:
         data = f.read()
     os.unlink(path)
@@ -234,6 +242,18 @@ def marker_hits(data):
     frames = sorted({o >> 12 for o in offs})
     samples = ["0x%x: %r" % (o, data[o:o + 27]) for o in offs[:4]]
     return len(offs), frames, samples
+
+
+def programs_boot(name, **kw):
+    """A shell boot (conftest.shell_boot) whose initramfs has the guest
+    programs, for a module fixture; closed again if it has not."""
+    b = shell_boot(name, **kw)
+    try:
+        guest_has_programs(b)
+    except BaseException:
+        b.close()
+        raise
+    return b
 
 
 def guest_has_programs(boot):

@@ -35,9 +35,8 @@ import re
 
 import pytest
 
-from conftest import shell_boot
-from protect_helpers import (demo_expect, figures, guest_has_programs,
-                             guest_sh as gsh, recheck, start_bg, vm_alive,
+from protect_helpers import (demo_expect, figures, guest_sh as gsh,
+                             programs_boot, recheck, start_bg, vm_alive,
                              wait_sleeping)
 
 PAGES, MARKERS = 16, 16 * 64
@@ -47,12 +46,7 @@ FATAL_RE = re.compile(r"Oops|BUG:|Kernel panic")
 
 @pytest.fixture(scope="module")
 def ab():
-    b = shell_boot("active-root", mode="shroud")
-    try:
-        guest_has_programs(b)
-    except BaseException:
-        b.close()
-        raise
+    b = programs_boot("active-root", mode="shroud")
     yield b
     b.close()
 
@@ -149,13 +143,8 @@ HARDENED_SYSCTLS = ("kernel.yama.ptrace_scope=3", "kernel.kexec_load_disabled=1"
 
 @pytest.fixture(scope="module")
 def hb():
-    b = shell_boot("active-root-hardened", mode="shroud",
-                   cfg={"hardened": "yes"})
-    try:
-        guest_has_programs(b)
-    except BaseException:
-        b.close()
-        raise
+    b = programs_boot("active-root-hardened", mode="shroud",
+                      cfg={"hardened": "yes"})
     yield b
     b.close()
 

@@ -48,8 +48,8 @@ import subprocess
 
 import pytest
 
-from conftest import qemu, shell_boot, wait_for
-from protect_helpers import (cpu_ticks, guest_has_programs, mem_bytes, shell,
+from conftest import qemu, wait_for
+from protect_helpers import (cpu_ticks, dump_ram_file, programs_boot, shell,
                              start_bg, wait_sleeping)
 from test_intercepts import probe
 
@@ -71,9 +71,8 @@ def owners(b):
 
 
 def boot_with_owners(name, esp):
-    b = shell_boot(name, mode="shroud", esp=esp)
+    b = programs_boot(name, mode="shroud", esp=esp)
     try:
-        guest_has_programs(b)
         owners(b)
     except BaseException:
         b.close()
@@ -109,18 +108,6 @@ def host_debug_regs(b):
 
 def master_of(b):
     return b"".join(struct.pack("<Q", d) for d in host_debug_regs(b))
-
-
-def dump_file(b, name):
-    """All guest-physical RAM at one instant into a file; its path."""
-    path = os.path.join(b.log_dir, name + ".ram")
-    b.qmp("stop")
-    try:
-        b.qmp("pmemsave", timeout=300, val=0, size=mem_bytes(b),
-              filename=path)
-    finally:
-        b.qmp("cont")
-    return path
 
 
 def aeskeyfind(path):
@@ -198,7 +185,7 @@ def test_dump_finds_no_key(kb, phase, tmp_path):
         t0 = cpu_ticks(kb, pid)
         wait_for(lambda: cpu_ticks(kb, pid) >= t0 + 20, 120,
                  "the busy owner (pid %d) to compute 20 ticks" % pid)
-    path = dump_file(kb, "keys-" + phase)
+    path = dump_ram_file(kb, "keys-" + phase)
     try:
         found = aeskeyfind(path)
         with open(path, "rb") as fd:
@@ -259,7 +246,7 @@ def test_measured_launch(kb):
 
 def test_control_dump_finds_keys(kc):
     assert "IN MEMORY" in kc.hv.text, kc.hv.tail()
-    path = dump_file(kc, "keys-control")
+    path = dump_ram_file(kc, "keys-control")
     try:
         found = aeskeyfind(path)
     finally:

@@ -41,8 +41,8 @@ from conftest import (BOOT_TIMEOUT, reserved_range, shell_boot,  # noqa: F401
                       wait_for)
 from protect_helpers import (ESP, KEY, PRELOAD, SEALED, WS_DEFAULT,
                              bg_output, cpu_ticks, demo_expect, dump_ram,
-                             figures, guest_has_programs, marker_hits,
-                             memscan, prompt_expect, recheck, shell,
+                             figures, marker_hits, memscan, programs_boot,
+                             prompt_expect, recheck, shell,
                              start_bg, stop_bg, wait_exited, wait_sleeping)
 
 DEMO_PAGES, DEMO_SEED = 16, 1000
@@ -56,12 +56,7 @@ PGD_CMD = "%s SHROUD_MALLOC_VERBOSE=1 prompt-guard-dyn --malloc " \
 
 @pytest.fixture(scope="module")
 def pb():
-    b = shell_boot("protect", mode="shroud", esp=ESP)
-    try:
-        guest_has_programs(b)
-    except BaseException:
-        b.close()
-        raise
+    b = programs_boot("protect", mode="shroud", esp=ESP)
     yield b
     b.close()
 
