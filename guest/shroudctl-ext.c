@@ -89,6 +89,27 @@ struct stat_row {
 	uint64_t v;
 };
 
+/* shroudctl klock: the kernel-integrity lock (one-way until reset). */
+static int cmd_klock(const struct opts *o, int argc, char **argv)
+{
+	long n;
+
+	(void)argv;
+	if (argc != 0)
+		return EXIT_USAGE;
+	n = shroud_klock();
+	if (n < 0 && errno == EBUSY) {
+		fprintf(stderr, "shroudctl: klock: the kernel is already "
+			"locked\n");
+		return EXIT_NOT_SHROUD;
+	}
+	if (n < 0)
+		return ext_fail(o, "klock");
+	printf(o->json ? "{\"klock\": true, \"text_frames\": %ld}\n" :
+	       "kernel locked: %ld kernel-text frames\n", n);
+	return 0;
+}
+
 static int cmd_stats(const struct opts *o, int argc, char **argv)
 {
 	struct shroud_stats s;

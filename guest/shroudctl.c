@@ -169,6 +169,7 @@ static const struct cmd cmd_table[] = {
 	{ "list", cmd_list, "list partitions (id, range, class, tier, clear frames)" },
 	{ "stats", cmd_stats, "global protected-memory counters" },
 	{ "events", cmd_events, "events of this caller's partitions [--clear]" },
+	{ "klock", cmd_klock, "lock the guest kernel's text (one-way until reset)" },
 	{ "help", cmd_help, "list the subcommands" },
 };
 

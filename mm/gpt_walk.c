@@ -1,6 +1,8 @@
 /*
  * mm/gpt_walk.c - guest page-table walker (see gpt_walk.h).
  */
+#include <stdbool.h>
+
 #include "mm/gpt_walk.h"
 
 #define X_CR0_PG	(1ull << 31)
@@ -103,20 +105,27 @@ struct leaf_walk {
 	gpt_leaf_fn fn;
 	void *ctx;
 	uint32_t tables_left;
+	bool kernel;	/* kernel half, executable leaves; else user half */
 };
 
-/* The table at @table (level @l) covering GVAs from @base. */
+/* The table at @table (level @l) covering GVAs from @base; @nx: a level
+ * above forbids execution. */
 static int walk_table(struct leaf_walk *lw, uint64_t table, unsigned l,
-		      uint64_t base, unsigned top)
+		      uint64_t base, unsigned top, bool nx)
 {
 	uint64_t t[32];		/* 256 bytes a level: the host stack is small */
-	unsigned i, n = l == top ? 256 : 512;	/* top level: user half only */
+	unsigned i = 0, n = 512;
 	int rc;
 
+	if (l == top) {		/* the top level splits the halves */
+		i = lw->kernel ? 256 : 0;
+		n = lw->kernel ? 512 : 256;
+	}
 	if (!lw->tables_left--)
 		return -ENG_E2BIG;
-	for (i = 0; i < n; i++) {
+	for (; i < n; i++) {
 		uint64_t e, shift = 12 + 9 * (uint64_t)(l - 1);
+		bool enx;
 
 		if (i % 32 == 0 &&
 		    lw->w->read_gpa(lw->w->ctx, table + i * 8, t, sizeof(t)))
@@ -124,16 +133,20 @@ static int walk_table(struct leaf_walk *lw, uint64_t table, unsigned l,
 		e = t[i % 32];
 		uint64_t gva = base + ((uint64_t)i << shift);
 
-		if (!(e & E_P) || !(e & E_US))
+		if (l == top && i >= 256)	/* canonical: sign-extended */
+			gva |= ~0ull << (shift + 9 - 1);
+		enx = nx || ((lw->w->efer & X_EFER_NXE) && (e & E_NX));
+		if (!(e & E_P) || (!lw->kernel && !(e & E_US)))
 			continue;
 		if (l == 1 || ((l == 2 || l == 3) && (e & E_PS))) {
-			rc = lw->fn(lw->ctx, gva,
+			rc = (lw->kernel && enx) ? 0 :
+			     lw->fn(lw->ctx, gva,
 				    (e & E_ADDR) & ~((1ull << shift) - 1),
 				    1ull << shift);
 		} else if (e & E_PS) {
 			continue;	/* reserved: the CPU would fault */
 		} else {
-			rc = walk_table(lw, e & E_ADDR, l - 1, gva, top);
+			rc = walk_table(lw, e & E_ADDR, l - 1, gva, top, enx);
 		}
 		if (rc)
 			return rc;
@@ -141,15 +154,27 @@ static int walk_table(struct leaf_walk *lw, uint64_t table, unsigned l,
 	return 0;
 }
 
-int gpt_for_each_user_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
-			   void *ctx, uint32_t max_tables)
+static int for_each_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+			 void *ctx, uint32_t max_tables, bool kernel)
 {
-	struct leaf_walk lw = { w, fn, ctx, max_tables };
+	struct leaf_walk lw = { w, fn, ctx, max_tables, kernel };
 	unsigned levels;
 
 	if (!(w->cr0 & X_CR0_PG) || !(w->efer & X_EFER_LMA) ||
 	    !(w->cr4 & X_CR4_PAE))
 		return GPT_ENOTSUP;
 	levels = (w->cr4 & X_CR4_LA57) ? 5 : 4;
-	return walk_table(&lw, w->cr3 & E_ADDR, levels, 0, levels);
+	return walk_table(&lw, w->cr3 & E_ADDR, levels, 0, levels, false);
+}
+
+int gpt_for_each_user_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+			   void *ctx, uint32_t max_tables)
+{
+	return for_each_leaf(w, fn, ctx, max_tables, false);
+}
+
+int gpt_for_each_kernel_exec_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+				  void *ctx, uint32_t max_tables)
+{
+	return for_each_leaf(w, fn, ctx, max_tables, true);
 }

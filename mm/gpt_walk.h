@@ -65,4 +65,14 @@ __attribute__((warn_unused_result))
 int gpt_for_each_user_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
 			   void *ctx, uint32_t max_tables);
 
+/*
+ * gpt_for_each_kernel_exec_leaf - the same over the kernel half (top-level
+ * entries 256-511, GVAs sign-extended), calling @fn only for leaves that
+ * no level marks NX (with EFER.NXE): what the kernel can execute.  For the
+ * kernel-integrity lock (prot/klock.h).
+ */
+__attribute__((warn_unused_result))
+int gpt_for_each_kernel_exec_leaf(const struct gpt_walk *w, gpt_leaf_fn fn,
+				  void *ctx, uint32_t max_tables);
+
 #endif /* MM_GPT_WALK_H */

@@ -8,6 +8,7 @@
 #include "base/version.h"
 #include "include/shroud/abi.h"
 #include "prot/hc_protect.h"
+#include "prot/klock.h"
 #include "prot/prot_state.h"
 
 struct hc_entry {
@@ -34,6 +35,7 @@ static const struct hc_entry hc_table[SHROUD_HC_MAX] = {
 	[SHROUD_HC_LIST] = { prot_hc_list, 0 },
 	[SHROUD_HC_STATS] = { prot_hc_stats, 0 },
 	[SHROUD_HC_EVENTS] = { prot_hc_events, 0 },
+	[SHROUD_HC_KLOCK] = { prot_hc_klock, 0 },
 };
 
 void hc_dispatch(const struct prot_view *pv, struct hc_regs *r)

@@ -153,6 +153,7 @@ void prot_init(const struct boot_info *bi)
 		log_err("prot", "out of hypervisor memory: protected memory is OFF");
 		return;
 	}
+	prot.ram_top = bi->mem_top;
 	prot.enabled = 1;
 	/* Not secret (it is KDF context): the key tests read it here. */
 	log_info("prot", "boot nonce %02x%02x%02x%02x%02x%02x%02x%02x...",

@@ -64,6 +64,7 @@ struct prot_state {
 	uint64_t frames_encrypted_gone, frames_decrypted_gone;
 	uint32_t cr3_switches;
 	bool want_cr3, want_hlt;	/* intercepts (prot_intercepts) */
+	uint64_t ram_top;		/* end of guest RAM (boot_info) */
 	struct prot_cpu *cpus[1];	/* every CPU's part, for STATS */
 	uint32_t ncpus;
 };

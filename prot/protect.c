@@ -4,6 +4,7 @@
  * are in prot/hc_protect.c, bring-up in prot/prot_init.c.
  */
 #include "prot/protect.h"
+#include "prot/klock.h"
 #include "base/lib.h"
 #include "base/log.h"
 #include "fpu.h"
@@ -50,7 +51,7 @@ static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights)
 	if ((gfn << 12) == c->diverted_gpa)
 		c->diverted_gpa = 0;
 	return gpmap_map_4k(c->gpm, mk_gpa(gfn << 12), mk_hpa(gfn << 12),
-			    rights);
+			    klock_rights(gfn, rights));
 }
 
 static int exec_map(void *ctx, const struct mpe_action *a)
@@ -66,8 +67,9 @@ static int exec_map(void *ctx, const struct mpe_action *a)
 		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++)
 			rc = map_frame(c, g, rights);
 		return rc;
-	case MPE_ACT_MERGE:
-		return gpmap_merge_2m(c->gpm, mk_gpa(a->gfn << 12));
+	case MPE_ACT_MERGE:	/* a 2 MiB leaf has one set of rights */
+		return klock_on() ? 0 : gpmap_merge_2m(c->gpm,
+						       mk_gpa(a->gfn << 12));
 	case MPE_ACT_MOVE:	/* out of every partition: ordinary memory */
 		for (g = a->gfn; a->part_to == PART_ID_NONE &&
 		     g < a->gfn + a->nframes && !rc; g++)
@@ -465,12 +467,18 @@ static void set_outcome(struct prot_outcome *out, enum prot_verdict v,
 }
 
 /* A fault on a GPA that is in no partition. */
-static void npf_unprotected(struct prot_cpu *c, uint64_t gpa,
-			    struct prot_outcome *out)
+static void npf_unprotected(const struct prot_view *pv, uint64_t gpa,
+			    unsigned access, struct prot_outcome *out)
 {
+	struct prot_cpu *c = pv->cpu;
+
 	/* A frame released while unmapped: ordinary memory again. */
 	if (!gmem_is_ram(gpa, FRAME_SIZE)) {
 		set_outcome(out, PROT_NOT_MINE, NULL);
+		return;
+	}
+	if (klock_on()) {
+		klock_npf(pv, gpa, access, out);
 		return;
 	}
 	if (gpmap_map_4k(c->gpm, mk_gpa(gpa), mk_hpa(gpa), GPM_RWX))
@@ -489,7 +497,7 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 
 	x = part_map_lookup(&prot.mpe.map, mk_gfn(gpa >> 12));
 	if (!x) {
-		npf_unprotected(c, gpa, out);
+		npf_unprotected(pv, gpa, access, out);
 		return;
 	}
 	if (release_if_orphan(pv, x->part_id, gpa >> 12)) {

@@ -36,6 +36,13 @@
  *             secret markers in what was copied (XOR-compared, as memscan
  *             does: this module holds no marker in plaintext).
  *             "shroudkm: cr3read pages=N copied=C failed=F markers=M"
+ *   stay      the module stays loaded ("shroudkm: stay loaded"), so that
+ *             its code exists before a kernel lock; then
+ *               echo text > /sys/module/shroudkm/parameters/poke
+ *             writes one byte of kernel text (printk's first byte, its own
+ *             value) with CR0.WP cleared for the moment, as a rootkit
+ *             patching the kernel would: "shroudkm: poke text done" (the
+ *             kernel-integrity lock refuses the write: #GP, no line).
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -281,6 +288,33 @@ static int test_cr3read(void)
 	return 0;
 }
 
+/* poke=text: patch kernel text (see the header); interrupts off. */
+static int poke_set(const char *val, const struct kernel_param *kp)
+{
+	volatile u8 *p = (volatile u8 *)(unsigned long)&_printk;
+	unsigned long flags, cr0;
+	u8 b;
+
+	(void)kp;
+	if (!sysfs_streq(val, "text"))
+		return -EINVAL;
+	local_irq_save(flags);
+	cr0 = read_cr0();
+	b = *p;
+	/* Raw MOV CR0: native_write_cr0 would put WP back (Linux pins it
+	 * itself), as a rootkit knows. */
+	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_WP) : "memory");
+	*p = b;
+	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	local_irq_restore(flags);
+	pr_info("shroudkm: poke text done at %px\n", p);
+	return 0;
+}
+
+static const struct kernel_param_ops poke_ops = { .set = poke_set };
+module_param_cb(poke, &poke_ops, NULL, 0200);
+MODULE_PARM_DESC(poke, "stay: write 'text' to patch one byte of kernel text");
+
 static int __init shroudkm_init(void)
 {
 	int rc;
@@ -295,6 +329,10 @@ static int __init shroudkm_init(void)
 		rc = test_debugregs();
 	else if (!strcmp(test, "cr3read"))
 		rc = test_cr3read();
+	else if (!strcmp(test, "stay")) {
+		pr_info("shroudkm: stay loaded\n");
+		return 0;		/* the one test that stays */
+	}
 	else {
 		pr_info("shroudkm: unknown test=%s\n", test);
 		return -EINVAL;
@@ -302,6 +340,11 @@ static int __init shroudkm_init(void)
 	return rc ? rc : -EAGAIN;	/* never stay loaded */
 }
 module_init(shroudkm_init);
+
+static void __exit shroudkm_exit(void)
+{
+}
+module_exit(shroudkm_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Shroud intercept probes (a test; never stays loaded)");

@@ -212,6 +212,12 @@ int shroud_list(int cursor)
 	return (int)ret_errno(rc);
 }
 
+long shroud_klock(void)
+{
+	return (long)ret_errno(shroud_hypercall(SHROUD_HC_KLOCK, 0, 0, 0, 0,
+						NULL));
+}
+
 int shroud_stats(struct shroud_stats *st)
 {
 	memset(st, 0, sizeof(*st));

@@ -121,6 +121,11 @@ int shroud_stats(struct shroud_stats *st);
  * SHROUD_EVF_CLEAR in flags removes them.  Count, or -1 with errno. */
 int shroud_events(struct shroud_event *ev, unsigned cap, unsigned flags);
 
+/* Lock the guest kernel's text (SHROUD_HC_KLOCK, one-way until reset):
+ * the number of kernel-text frames locked, or -1 with errno EBUSY (already
+ * locked), EFAULT, ENOSPC, ENOSYS (an older hypervisor), ENODEV. */
+long shroud_klock(void);
+
 /* Names: "SECRET", "OWNER", "ENCRYPTED", "TAMPER" ...; "?" if unknown. */
 const char *shroud_sens_name(unsigned sensitivity);
 const char *shroud_policy_name(unsigned policy);

@@ -39,9 +39,10 @@
 
 /* ABI version: major changes break callers, minor ones only add calls. */
 #define SHROUD_ABI_MAJOR	1u
-#define SHROUD_ABI_MINOR	2u	/* 1.1: calls 1-6 (protected memory);
+#define SHROUD_ABI_MINOR	3u	/* 1.1: calls 1-6 (protected memory);
 					 * 1.2: SHROUD_EV_WIPED, QUERY's RBX/RSI
-					 * for the owner only */
+					 * for the owner only;
+					 * 1.3: SHROUD_HC_KLOCK */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -221,7 +222,22 @@ struct shroud_event {
 #define SHROUD_HC_EVENTS	6u
 #define SHROUD_EVF_CLEAR	1u
 
-#define SHROUD_HC_MAX		7u	/* one past the highest call number */
+/*
+ * SHROUD_HC_KLOCK - the kernel-integrity lock (ABI 1.3), one-way until
+ * reset: the frames the kernel half of the caller's page tables maps
+ * executable become the only ones the guest kernel may execute, and they
+ * become read-only; user-mode code still runs (W^X per frame).  A refused
+ * kernel fetch or kernel-text write is #GP in the guest (an oops of that
+ * task) and a hypervisor log line with the guest RIP and CR3.  Any CPL
+ * may lock (it only takes rights away).
+ *   IN   no arguments (RBX = RCX = RDX = RSI = 0)
+ *   OUT  RAX = kernel-text frames locked, -SHROUD_EBUSY (already locked),
+ *        -SHROUD_EFAULT (the page walk failed), -SHROUD_ENOSPC,
+ *        -SHROUD_EINVAL
+ */
+#define SHROUD_HC_KLOCK		7u
+
+#define SHROUD_HC_MAX		8u	/* one past the highest call number */
 
 /* Error codes, returned negated in RAX.  Values follow Linux errno so that
  * libshroud can hand them to errno unchanged. */

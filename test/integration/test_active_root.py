@@ -26,6 +26,10 @@ Shroud boot.
                           of root's doors (ptrace attach, /proc/PID/mem,
                           insmod, /dev/mem, /proc/kcore) is shut there and
                           open in the ordinary boot (the control).
+  test_klock_*            the kernel-integrity lock (kernel_lock = yes):
+                          applied once, a module loaded after it never
+                          runs (the control: it runs in the ordinary boot),
+                          user programs (static and dynamic) still work.
 After each attack the owner recomputes (SIGUSR1) and must get its own
 SHA-256: it never computes on ciphertext the attack left behind, and the
 VM lives.  The marker count in a guest file uses the pattern
@@ -191,3 +195,70 @@ def test_hardened_door_shut(ab, hb, door):
         door, out)
     still_correct(hb, "door_%s" % door, pid, seed + 50)
     vm_alive(hb, "after the %s attempt" % door)
+
+
+# ---- the kernel-integrity lock (shroud.cfg kernel_lock = yes) ---------------
+#
+# A third boot: init locks the kernel once it has booted (shroudctl klock,
+# SHROUD_HC_KLOCK).  A new module is refused (its code never runs; the
+# control: the same insmod in the ordinary boot runs it); user programs,
+# static and dynamic, keep running and computing correctly.
+
+@pytest.fixture(scope="module")
+def lb():
+    b = programs_boot("active-root-klock", mode="shroud",
+                      cfg={"kernel_lock": "yes"})
+    yield b
+    b.close()
+
+
+def test_klock_applied(lb):
+    m = re.search(r"kernel locked: (\d+) kernel-text frames", lb.console.text)
+    assert m and int(m.group(1)) >= 256, lb.console.tail()
+    assert "shroud-guest: klock exit=0" in lb.console.text
+    assert "kernel locked from cr3" in lb.hv.text, lb.hv.tail()
+    rc, out = gsh(lb, "shroudctl klock")
+    assert rc != 0, "a second lock was accepted:\n" + out
+
+
+def test_klock_user_programs_run(lb):
+    pid, _, _ = owner(lb, "kl_demo", "owner-user", 36000)
+    still_correct(lb, "kl_demo", pid, 36000)
+    rc, out = gsh(lb, "printf 'b\\na\\n' | /opt/gnu/bin/sort | tr '\\n' ,")
+    assert rc == 0 and "a,b," in out, out
+    vm_alive(lb, "user programs under the lock")
+
+
+def test_klock_new_module_refused(ab, lb):
+    rc, out = gsh(ab, "dmesg -c >/dev/null; insmod %s test=invd; dmesg"
+                  % KMOD)
+    assert "shroudkm: invd done" in out, "control: the module did not " \
+        "run without the lock:\n" + out
+    before = lb.hv.text.count("kernel execution outside its text")
+    rc, out = gsh(lb, "dmesg -c >/dev/null; insmod %s test=invd; echo "
+                  "insmod_rc=$?; dmesg" % KMOD)
+    assert "shroudkm: invd done" not in out, \
+        "a module loaded after the lock ran its code:\n" + out
+    assert lb.hv.text.count("kernel execution outside its text") > before, \
+        lb.hv.tail()
+    vm_alive(lb, "after the refused module")
+
+
+def test_klock_kernel_text_write_refused(ab):
+    """Last test of the ordinary boot (it locks it): a module loaded before
+    the lock patches one byte of kernel text with CR0.WP cleared - allowed
+    before the lock (the control), refused after it; the VM lives."""
+    rc, out = gsh(ab, "insmod %s test=stay; echo insmod_rc=$?" % KMOD)
+    assert "insmod_rc=0" in out, out
+    poke = "echo text > /sys/module/shroudkm/parameters/poke; dmesg | tail -n 3"
+    rc, out = gsh(ab, "dmesg -c >/dev/null; " + poke)
+    assert "shroudkm: poke text done" in out, "control: the unlocked " \
+        "kernel refused the patch:\n" + out
+    rc, out = gsh(ab, "shroudctl klock")
+    assert rc == 0 and "kernel locked" in out, out
+    before = ab.hv.text.count("write to kernel text")
+    rc, out = gsh(ab, "dmesg -c >/dev/null; " + poke)
+    assert "shroudkm: poke text done" not in out, \
+        "kernel text was patched under the lock:\n" + out
+    assert ab.hv.text.count("write to kernel text") > before, ab.hv.tail()
+    vm_alive(ab, "after the refused kernel-text write")

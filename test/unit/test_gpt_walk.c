@@ -127,6 +127,54 @@ static void test_4level_page_sizes(void **state)
 	assert_false(r.writable);
 }
 
+/* The kernel lock's walk: kernel half only, executable leaves only (an NX
+ * leaf or an NX table above it is skipped), GVAs sign-extended; the user
+ * walk still sees only user leaves. */
+struct leaves {
+	uint64_t gva[8], gpa[8], size[8];
+	unsigned n;
+};
+
+static int collect(void *ctx, uint64_t gva, uint64_t gpa, uint64_t size)
+{
+	struct leaves *l = ctx;
+
+	if (l->n < 8) {
+		l->gva[l->n] = gva;
+		l->gpa[l->n] = gpa;
+		l->size[l->n] = size;
+	}
+	l->n++;
+	return 0;
+}
+
+static void test_kernel_exec_leaves(void **state)
+{
+	uint64_t root = new_table(), nxtab;
+	struct gpt_walk w = walker(root, 0);
+	struct leaves k = { .n = 0 }, u = { .n = 0 };
+
+	(void)state;
+	map(root, 4, 0x00007fff00001000ull, 1, 0x5000 | P | RW | US);
+	map(root, 4, 0xffffffff81000000ull, 2, 0x200000 | P | PS);	/* text */
+	map(root, 4, 0xffff888000200000ull, 2, 0x400000 | P | RW | PS | NX);
+	map(root, 4, 0xffffffffc0002000ull, 1, 0x7000 | P);	/* module */
+	/* A table marked NX: nothing under it executes. */
+	nxtab = new_table();
+	set_entry(root, idx(0xffffc90000000000ull, 4), nxtab | P | RW | NX);
+	map(root, 4, 0xffffc90000000000ull, 1, 0x9000 | P);
+	assert_int_equal(gpt_for_each_kernel_exec_leaf(&w, collect, &k, 64), 0);
+	assert_int_equal(k.n, 2);
+	assert_int_equal(k.gva[0], 0xffffffff81000000ull);
+	assert_int_equal(k.gpa[0], 0x200000);
+	assert_int_equal(k.size[0], 2u << 20);
+	assert_int_equal(k.gva[1], 0xffffffffc0002000ull);
+	assert_int_equal(k.gpa[1], 0x7000);
+	assert_int_equal(gpt_for_each_user_leaf(&w, collect, &u, 64), 0);
+	assert_int_equal(u.n, 1);
+	assert_int_equal(u.gva[0], 0x00007fff00001000ull);
+}
+
 static void test_5level(void **state)
 {
 	uint64_t root = new_table();
@@ -190,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup(test_paging_off_and_legacy, setup),
 		cmocka_unit_test_setup(test_4level_page_sizes, setup),
 		cmocka_unit_test_setup(test_5level, setup),
+		cmocka_unit_test_setup(test_kernel_exec_leaves, setup),
 		cmocka_unit_test_setup(test_refusals, setup),
 		cmocka_unit_test_setup(test_read_across_pages, setup),
 	};

@@ -17,6 +17,7 @@
 #include "mm/gpmap.h"
 #include "mm/gpt_walk.h"
 #include "prot/hypercall.h"
+#include "prot/klock.h"
 #include "prot/prot_state.h"
 #include "prot/protect.h"
 #include "fake_guest.h"
@@ -184,6 +185,23 @@ static void test_version(void **state)
 	a.cpu = NULL;
 	assert_int_equal(hc(&a, SHROUD_HC_VERSION, 0, 0, 0, 0).rax, 0);
 	assert_int_equal(hc(&a, SHROUD_HC_LIST, 0, 0, 0, 0).rax, ERR(SHROUD_ENODEV));
+}
+
+/* KLOCK's refusals: arguments must be zero; an address space whose kernel
+ * half maps nothing executable (the fake guest's) locks nothing. */
+static void test_klock_refusals(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 0);
+
+	(void)state;
+	need_prot();
+	assert_int_equal(hc(&a, SHROUD_HC_KLOCK, 1, 0, 0, 0).rax,
+			 ERR(SHROUD_EINVAL));
+	assert_int_equal(hc(&a, SHROUD_HC_KLOCK, 0, 0, 0, 9).rax,
+			 ERR(SHROUD_EINVAL));
+	assert_int_equal(hc(&a, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax,
+			 ERR(SHROUD_EFAULT));
+	assert_false(klock_on());
 }
 
 static void test_unknown_call(void **state)
@@ -1353,6 +1371,7 @@ int main(void)
 		T(test_events_args),
 		T(test_npf_owner_then_switch),
 		T(test_npf_owner_kernel_refused_under_owner_user),
+		T(test_klock_refusals),
 		T(test_npf_confidential_unmapped_only),
 		T(test_npf_foreign_and_events),
 		T(test_npf_exec_protected_data),

@@ -10,12 +10,13 @@
 enum cfg_key {
 	K_KERNEL, K_INITRD, K_CMDLINE, K_LOG_LEVEL, K_HV_MEMORY_MB,
 	K_LOG_PORT, K_VIRTUALIZE, K_EXPOSE_HV_MEMORY, K_RESET_WIPE, K_HARDENED,
-	K_COUNT
+	K_KERNEL_LOCK, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"kernel", "initrd", "cmdline", "log_level", "hv_memory_mb",
 	"log_port", "virtualize", "expose_hv_memory", "reset_wipe", "hardened",
+	"kernel_lock",
 };
 
 static int is_blank(char c)
@@ -175,6 +176,9 @@ static const char *set_value(struct shroud_cfg *c, enum cfg_key k,
 			"expected yes or no" : 0;
 	case K_HARDENED:
 		return parse_bool(v, n, &c->hardened) ?
+			"expected yes or no" : 0;
+	case K_KERNEL_LOCK:
+		return parse_bool(v, n, &c->kernel_lock) ?
 			"expected yes or no" : 0;
 	default:
 		return "unknown key";

@@ -20,6 +20,9 @@
  *                    profile to the kernel command line (HARDENED_CMDLINE:
  *                    lockdown=confidentiality, and shroud.hardened=1, on which
  *                    the test guest's init sets the sysctls of README.md)
+ *   kernel_lock      yes | no (default no); yes appends shroud.klock=1, on
+ *                    which the test guest's init locks the kernel
+ *                    (shroudctl klock, SHROUD_HC_KLOCK) once it has booted
  * Plain C with no dependency: compiled into the loader and host unit tests.
  */
 #ifndef ARCH_X86_BOOT_CONFIG_H
@@ -43,6 +46,7 @@ struct shroud_cfg {
 	uint8_t expose_hv_memory;
 	uint8_t reset_wipe;
 	uint8_t hardened;
+	uint8_t kernel_lock;
 };
 
 /* What `hardened = yes` appends to the kernel command line. */

@@ -454,12 +454,13 @@ static CHAR16 *kernel_options(const struct shroud_cfg *cfg)
 {
 	static char opts[CFG_PATH_MAX + CFG_CMDLINE_MAX + 96];
 	UINTN n = 0;
-	const char *parts[6] = { cfg->initrd[0] ? "initrd=" : "", cfg->initrd,
+	const char *parts[7] = { cfg->initrd[0] ? "initrd=" : "", cfg->initrd,
 				 cfg->initrd[0] ? " " : "", cfg->cmdline,
-				 " nosmp", cfg->hardened ? HARDENED_CMDLINE : "" };
+				 " nosmp", cfg->hardened ? HARDENED_CMDLINE : "",
+				 cfg->kernel_lock ? " shroud.klock=1" : "" };
 	unsigned i;
 
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		const char *s = parts[i];
 
 		while (*s && n < sizeof(opts) - 1)

@@ -1,0 +1,161 @@
+/*
+ * prot/klock.c - the kernel-integrity lock (prot/klock.h).
+ */
+#include "prot/klock.h"
+#include "base/lib.h"
+#include "base/log.h"
+#include "mm/frame.h"
+#include "mm/gmem.h"
+#include "mm/gpmap.h"
+#include "mm/gpt_walk.h"
+#include "prot/prot_state.h"
+
+#define KLOCK_WALK_TABLES	16384u	/* page tables read at lock time */
+
+static struct {
+	bool on;
+	uint64_t *text;		/* bit per guest frame below top */
+	uint64_t nframes;
+	uint64_t text_frames, refused;
+} kl;
+
+static bool is_text(uint64_t gfn)
+{
+	return gfn < kl.nframes && (kl.text[gfn >> 6] >> (gfn & 63)) & 1;
+}
+
+bool klock_on(void)
+{
+	return kl.on;
+}
+
+unsigned klock_rights(uint64_t gfn, unsigned rights)
+{
+	if (!kl.on)
+		return rights;
+	return is_text(gfn) ? (rights & ~GPM_W) : (rights & ~GPM_X);
+}
+
+static int mark_text(void *ctx, uint64_t gva, uint64_t gpa, uint64_t size)
+{
+	uint64_t g, end = (gpa + size) >> 12;
+
+	(void)ctx;
+	(void)gva;
+	for (g = gpa >> 12; g < end && g < kl.nframes; g++)
+		if (gmem_is_ram(g << 12, FRAME_SIZE) &&
+		    !((kl.text[g >> 6] >> (g & 63)) & 1)) {
+			kl.text[g >> 6] |= 1ull << (g & 63);
+			kl.text_frames++;
+		}
+	return 0;
+}
+
+int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
+{
+	struct gpt_walk w = { pv->cr0, pv->cr3, pv->cr4, pv->efer, gmem_read,
+			      0 };
+	uint64_t words, hpa, g;
+	int rc;
+
+	if (r->rbx || r->rcx || r->rdx || r->rsi)
+		return -SHROUD_EINVAL;
+	if (kl.on)
+		return -SHROUD_EBUSY;
+	if (!kl.text) {
+		kl.nframes = prot.ram_top >> 12;
+		words = (kl.nframes + 63) / 64;
+		hpa = frame_alloc_contig((unsigned)((words * 8 + 4095) >> 12));
+		if (!hpa)
+			return -SHROUD_ENOSPC;
+		kl.text = hpa_ptr(hpa);
+	}
+	memset(kl.text, 0, (kl.nframes + 63) / 64 * 8);
+	kl.text_frames = 0;
+	rc = gpt_for_each_kernel_exec_leaf(&w, mark_text, NULL,
+					   KLOCK_WALK_TABLES);
+	if (rc || !kl.text_frames) {
+		log_warn("prot", "kernel lock refused: the walk of cr3 0x%llx "
+			 "failed (%d, %llu text frames)",
+			 (unsigned long long)pv->cr3, rc,
+			 (unsigned long long)kl.text_frames);
+		return -SHROUD_EFAULT;
+	}
+	/* Every 2 MiB of RAM at 4 KiB first: the only step that needs map
+	 * frames, so that running out changes nobody's rights. */
+	for (g = 0; g < kl.nframes; g += 512) {
+		rc = gpmap_split_2m(pv->cpu->gpm, mk_gpa(g << 12));
+		if (rc == -ENG_ENOMEM) {
+			log_warn("prot", "kernel lock refused: no frames to split "
+				 "the guest-physical map");
+			return -SHROUD_ENOSPC;
+		}
+	}
+	kl.on = true;
+	for (g = 0; g < kl.nframes; g++) {
+		if (!gmem_is_ram(g << 12, FRAME_SIZE) ||
+		    part_map_lookup(&prot.mpe.map, mk_gfn(g)))
+			continue;
+		rc = gpmap_map_4k(pv->cpu->gpm, mk_gpa(g << 12),
+				  mk_hpa(g << 12), is_text(g) ?
+				  (GPM_R | GPM_X) : (GPM_R | GPM_W));
+		if (rc && rc != -ENG_EPERM)	/* EPERM: the hidden range */
+			log_err("prot", "kernel lock: gpa 0x%llx kept its "
+				"rights (%d)", (unsigned long long)(g << 12),
+				rc);
+	}
+	log_info("prot", "kernel locked from cr3 0x%llx at rip 0x%llx: %llu "
+		 "kernel-text frames executable and read-only, every other "
+		 "frame no-execute for the kernel",
+		 (unsigned long long)pv->cr3, (unsigned long long)pv->rip,
+		 (unsigned long long)kl.text_frames);
+	return (int64_t)kl.text_frames;
+}
+
+static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
+		   struct prot_outcome *out)
+{
+	static uint32_t budget = 32;	/* guest-triggered */
+
+	kl.refused++;
+	if (log_ratelimit(&budget))
+		log_warn("prot", "kernel lock: %s at gpa 0x%llx refused: rip "
+			 "0x%llx cr3 0x%llx cpl %u (#GP to the guest; %llu "
+			 "refused so far)", what, (unsigned long long)gpa,
+			 (unsigned long long)pv->rip,
+			 (unsigned long long)pv->cr3, pv->cpl,
+			 (unsigned long long)kl.refused);
+	out->verdict = PROT_INJECT_GP;
+	out->why = what;
+}
+
+void klock_npf(const struct prot_view *pv, uint64_t gpa, unsigned access,
+	       struct prot_outcome *out)
+{
+	uint64_t g = gpa >> 12;
+	unsigned rights;
+
+	if (access & 0x4u) {			/* instruction fetch */
+		if (!is_text(g) && pv->cpl != 3) {
+			refuse(pv, gpa, "kernel execution outside its text",
+			       out);
+			return;
+		}
+		rights = GPM_R | GPM_X;		/* W^X */
+	} else if (access & 0x2u) {		/* write */
+		if (is_text(g)) {
+			refuse(pv, gpa, "write to kernel text", out);
+			return;
+		}
+		rights = GPM_R | GPM_W;
+	} else {
+		rights = is_text(g) ? (GPM_R | GPM_X) : (GPM_R | GPM_W);
+	}
+	if (gpmap_map_4k(pv->cpu->gpm, mk_gpa(gpa), mk_hpa(gpa), rights)) {
+		out->verdict = PROT_STOP;
+		out->why = "out of guest-physical map frames";
+		return;
+	}
+	out->verdict = PROT_RESUME;
+	out->why = NULL;
+}
