@@ -15,7 +15,8 @@
  * shroud_alloc, never into any other buffer: N pages of 64-byte records,
  * record i = marker (S + i) (marker.h), a space, 35 filler characters
  * "abc..z0..9"[(i + j) % 36], a newline.  It prints
- *   demo: pid=P addr=0x.. len=L id=I policy=NAME protected=yes|no
+ *   demo: pid=P addr=0x.. len=L id=I protected=yes|no
+ *   demo: policy=OWNER_USER|OWNER|ANY
  *   demo: chars=C lines=L sha256=H
  *   demo: ok
  * then (default) sleeps; on SIGUSR1 it recomputes and prints
@@ -225,9 +226,9 @@ int main(int argc, char **argv)
 	}
 	id = shroud_alloc_id(p);
 	fill(p, len, seed);
-	printf("demo: pid=%d addr=%p len=%zu id=%d policy=%s protected=%s\n",
-	       getpid(), (void *)p, len, id, shroud_policy_name(policy),
-	       id > 0 ? "yes" : "no");
+	printf("demo: pid=%d addr=%p len=%zu id=%d protected=%s\n", getpid(),
+	       (void *)p, len, id, id > 0 ? "yes" : "no");
+	printf("demo: policy=%s\n", shroud_policy_name(policy));
 	compute(p, len, (struct sha256 *)(p + len), &chars, &lines, hex);
 	printf("demo: chars=%zu lines=%zu sha256=%s\n", chars, lines, hex);
 	printf("demo: ok\n");

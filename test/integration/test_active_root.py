@@ -60,6 +60,7 @@ def owner(b, name, policy, seed):
     pid, out = start_bg(b, name, "protect-demo --pages %d --seed %d "
                         "--policy %s" % (PAGES, seed, policy), r"^demo: ok")
     f = figures(re.search(r"^demo: pid=.*$", out, re.M).group(0))
+    f.update(figures(re.search(r"^demo: policy=.*$", out, re.M).group(0)))
     assert f["protected"] == "yes" and f["policy"] == {
         "owner-user": "OWNER_USER", "owner": "OWNER"}[policy], out
     wait_sleeping(b, [pid])
