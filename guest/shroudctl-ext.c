@@ -132,6 +132,8 @@ static int cmd_stats(const struct opts *o, int argc, char **argv)
 			{ "clear_frames", s.clear_frames },
 			{ "foreign_reads", s.foreign_reads },
 			{ "events_dropped", s.events_dropped },
+			{ "klock_text_frames", s.klock_text_frames },
+			{ "klock_refused", s.klock_refused },
 		};
 
 		n = sizeof(rows) / sizeof(rows[0]);

@@ -9,6 +9,7 @@
 #include "base/log.h"
 #include "mm/gmem.h"
 #include "mm/gpt_walk.h"
+#include "prot/klock.h"
 #include "prot/prot_state.h"
 
 #define USER_TOP_4L	0x0000800000000000ull
@@ -509,6 +510,7 @@ static void fill_stats(struct shroud_stats *s)
 	s->remaps = prot.st.remaps;
 	s->foreign_reads = prot.st.foreign_reads;
 	s->events_dropped = prot.ev_dropped;
+	klock_counts(&s->klock_text_frames, &s->klock_refused);
 }
 
 int64_t prot_hc_stats(const struct prot_view *pv, struct hc_regs *r)

@@ -24,6 +24,12 @@ static bool is_text(uint64_t gfn)
 	return gfn < kl.nframes && (kl.text[gfn >> 6] >> (gfn & 63)) & 1;
 }
 
+void klock_counts(uint64_t *text_frames, uint64_t *refused)
+{
+	*text_frames = kl.on ? kl.text_frames : 0;
+	*refused = kl.refused;
+}
+
 bool klock_on(void)
 {
 	return kl.on;

@@ -48,6 +48,8 @@
 __attribute__((warn_unused_result))
 int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r);
 
+/* Kernel-text frames locked (0 when unlocked) and refusals, for STATS. */
+void klock_counts(uint64_t *text_frames, uint64_t *refused);
 /* Whether the lock is on. */
 bool klock_on(void);
 /* The rights the lock lets frame @gfn have (all of @rights when off). */

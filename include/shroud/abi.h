@@ -181,6 +181,13 @@ struct shroud_stats {
 	uint64_t clear_frames;		/* OUT: frames currently in clear */
 	uint64_t foreign_reads;		/* OUT: reads by other contexts (ABI 1.2) */
 	uint64_t events_dropped;	/* OUT: events lost to a full ring (ABI 1.2) */
+	uint64_t klock_text_frames;	/* OUT: kernel-text frames locked, 0 when
+					 * unlocked (ABI 1.3) */
+	uint64_t klock_refused;		/* OUT: kernel fetches and text writes the
+					 * lock refused (ABI 1.3; their RIP and
+					 * CR3 go to the hypervisor's log only:
+					 * to every caller they would leak the
+					 * kernel's layout) */
 };
 
 /*

@@ -40,8 +40,8 @@ import re
 import pytest
 
 from protect_helpers import (demo_expect, figures, guest_sh as gsh,
-                             programs_boot, recheck, start_bg, vm_alive,
-                             wait_sleeping)
+                             hv_stats, programs_boot, recheck, start_bg,
+                             vm_alive, wait_sleeping)
 
 PAGES, MARKERS = 16, 16 * 64
 KMOD = "/lib/shroudkm.ko"
@@ -218,8 +218,10 @@ def test_klock_applied(lb):
     assert m and int(m.group(1)) >= 256, lb.console.tail()
     assert "shroud-guest: klock exit=0" in lb.console.text
     assert "kernel locked from cr3" in lb.hv.text, lb.hv.tail()
+    assert hv_stats(lb)["klock_text_frames"] == int(m.group(1))
     rc, out = gsh(lb, "shroudctl klock")
-    assert rc != 0, "a second lock was accepted:\n" + out
+    assert rc != 0 and "already locked" in out, \
+        "a second lock was accepted:\n" + out
 
 
 def test_klock_user_programs_run(lb):
@@ -236,12 +238,14 @@ def test_klock_new_module_refused(ab, lb):
     assert "shroudkm: invd done" in out, "control: the module did not " \
         "run without the lock:\n" + out
     before = lb.hv.text.count("kernel execution outside its text")
+    refused = hv_stats(lb)["klock_refused"]
     rc, out = gsh(lb, "dmesg -c >/dev/null; insmod %s test=invd; echo "
                   "insmod_rc=$?; dmesg" % KMOD)
     assert "shroudkm: invd done" not in out, \
         "a module loaded after the lock ran its code:\n" + out
     assert lb.hv.text.count("kernel execution outside its text") > before, \
         lb.hv.tail()
+    assert hv_stats(lb)["klock_refused"] > refused
     vm_alive(lb, "after the refused module")
 
 
