@@ -361,8 +361,9 @@ static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
 	return regs[gpr & 15];
 }
 
-/* MOV CR3, reg: the source GPR from the hardware, or decoded. */
-static int cr3_source(struct vcpu *v, unsigned *gpr, unsigned *len)
+/* MOV CRn, reg: the source GPR from the hardware, or decoded. */
+static int cr_source(struct vcpu *v, unsigned want, unsigned *gpr,
+		     unsigned *len)
 {
 	struct gpt_walk w = guest_walker(v);
 	uint8_t b[INSN_MAX_LEN];
@@ -377,7 +378,7 @@ static int cr3_source(struct vcpu *v, unsigned *gpr, unsigned *len)
 		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
 			break;
 	*len = n < 3 ? 0 : insn_decode_mov_to_cr(b, n, v->g.cs_long, &cr, gpr);
-	return (*len && cr == 3) ? 0 : -ENG_ENOTSUP;
+	return (*len && cr == want) ? 0 : -ENG_ENOTSUP;
 }
 
 /* CR3 with CR4.PCIDE: bit 63 is "no flush" (we flush anyway); bits 62:52
@@ -392,7 +393,7 @@ static void exit_cr3_write(struct vcpu *v)
 	unsigned gpr, len;
 	uint64_t val;
 
-	if (cr3_source(v, &gpr, &len))
+	if (cr_source(v, 3, &gpr, &len))
 		vcpu_stop(v, "cannot decode the CR3 write");
 	val = *gpr_slot(v, gpr);
 	if ((v->g.cr4 & CR4_PCIDE) && (val & CR3_NOFLUSH))
@@ -483,6 +484,47 @@ static void exit_dr(struct vcpu *v)
 	set_rip(v, v->g.rip + len);
 }
 
+/*
+ * A write of CR0 or CR4, intercepted only while the kernel-integrity lock
+ * is on (prot/klock.h pins CR0.WP and CR4.SMEP/SMAP/UMIP).  MOV CRn is
+ * decoded and the protection layer decides; CLTS (which the CR0 write
+ * intercept also catches) clears CR0.TS; anything else that writes CR0
+ * (LMSW) gets #UD.  An allowed value is the guest's from the next entry,
+ * with the guest's TLB flushed (a CR4.PGE toggle is a global flush).
+ */
+static void exit_cr_pin(struct vcpu *v)
+{
+	unsigned cr = v->exit.u.cr.cr, gpr, len;
+	uint64_t *reg = cr == 0 ? &v->g.cr0 : &v->g.cr4, val;
+	struct prot_view pv;
+	uint8_t b[2];
+	struct gpt_walk w = guest_walker(v);
+
+	if (cr_source(v, cr, &gpr, &len)) {
+		if (cr == 0 && !gpt_read(&w, v->g.cs_base + v->g.rip, b, 2) &&
+		    b[0] == 0x0f && b[1] == 0x06) {	/* CLTS */
+			val = *reg & ~CR0_TS;
+			len = 2;
+		} else {
+			inject(v, VEC_UD, false);
+			return;
+		}
+	} else {
+		val = *gpr_slot(v, gpr);
+		if (!v->g.cs_long)
+			val = (uint32_t)val;
+	}
+	pv = prot_view_of(v);
+	if (prot_cr_write(&pv, cr, *reg, val)) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	*reg = val;
+	v->g.dirty |= cr == 0 ? VG_DIRTY_CR0 : VG_DIRTY_CR4;
+	v->ops->flush_tlb(v);
+	set_rip(v, v->g.rip + len);
+}
+
 static void exit_npf(struct vcpu *v)
 {
 	struct prot_view pv = prot_view_of(v);
@@ -524,6 +566,7 @@ static void sync_intercepts(struct vcpu *v)
 	prot_intercepts(&cr3, &hlt);
 	v->ops->intercept(v, VINT_CR3_WRITE, cr3);
 	v->ops->intercept(v, VINT_HLT, hlt);
+	v->ops->intercept(v, VINT_CR0_CR4_WRITE, prot_cr_pinned());
 }
 
 void vexit_handle(struct vcpu *v)
@@ -575,6 +618,9 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_DR_ACCESS:
 		exit_dr(v);
+		break;
+	case VEXIT_CR_PIN_WRITE:
+		exit_cr_pin(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		/* A triple fault resets the machine on hardware: so here,

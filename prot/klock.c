@@ -12,11 +12,18 @@
 
 #define KLOCK_WALK_TABLES	16384u	/* page tables read at lock time */
 
+/* Control-register bits (Intel SDM Vol. 3A 2.5, AMD APM Vol. 2 3.1). */
+#define KL_CR0_WP	(1ull << 16)
+#define KL_CR0_FREE	((1ull << 1) | (1ull << 2) | (1ull << 3))	/* MP EM TS */
+#define KL_CR4_PINS	((1ull << 11) | (1ull << 20) | (1ull << 21))	/* UMIP SMEP SMAP */
+#define KL_CR4_FREE	((1ull << 2) | (1ull << 7) | (1ull << 8))	/* TSD PGE PCE */
+
 static struct {
 	bool on;
 	uint64_t *text;		/* bit per guest frame below top */
 	uint64_t nframes;
 	uint64_t text_frames, refused;
+	uint64_t cr0_pins, cr4_pins;	/* as set at lock time */
 } kl;
 
 static bool is_text(uint64_t gfn)
@@ -98,6 +105,8 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 		}
 	}
 	kl.on = true;
+	kl.cr0_pins = pv->cr0 & KL_CR0_WP;
+	kl.cr4_pins = pv->cr4 & KL_CR4_PINS;
 	for (g = 0; g < kl.nframes; g++) {
 		if (!gmem_is_ram(g << 12, FRAME_SIZE) ||
 		    part_map_lookup(&prot.mpe.map, mk_gfn(g)))
@@ -112,9 +121,11 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 	}
 	log_info("prot", "kernel locked from cr3 0x%llx at rip 0x%llx: %llu "
 		 "kernel-text frames executable and read-only, every other "
-		 "frame no-execute for the kernel",
+		 "frame no-execute for the kernel; pinned cr0 0x%llx cr4 0x%llx",
 		 (unsigned long long)pv->cr3, (unsigned long long)pv->rip,
-		 (unsigned long long)kl.text_frames);
+		 (unsigned long long)kl.text_frames,
+		 (unsigned long long)kl.cr0_pins,
+		 (unsigned long long)kl.cr4_pins);
 	return (int64_t)kl.text_frames;
 }
 
@@ -125,7 +136,7 @@ static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
 
 	kl.refused++;
 	if (log_ratelimit(&budget))
-		log_warn("prot", "kernel lock: %s at gpa 0x%llx refused: rip "
+		log_warn("prot", "kernel lock: %s at gpa/cr 0x%llx refused: rip "
 			 "0x%llx cr3 0x%llx cpl %u (#GP to the guest; %llu "
 			 "refused so far)", what, (unsigned long long)gpa,
 			 (unsigned long long)pv->rip,
@@ -133,6 +144,35 @@ static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
 			 (unsigned long long)kl.refused);
 	out->verdict = PROT_INJECT_GP;
 	out->why = what;
+}
+
+bool prot_cr_pinned(void)
+{
+	return kl.on;
+}
+
+int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
+		  uint64_t val)
+{
+	struct prot_outcome o;
+	uint64_t pins = cr == 0 ? kl.cr0_pins : kl.cr4_pins;
+	uint64_t free = cr == 0 ? KL_CR0_FREE : KL_CR4_FREE;
+	const char *why;
+
+	if (!kl.on)
+		return 0;
+	if ((val & pins) != pins)
+		why = cr == 0 ? "CR0.WP cleared (pinned)" :
+			       "CR4.SMEP/SMAP/UMIP cleared (pinned)";
+	else if ((old ^ val) & ~free & ~pins)
+		why = cr == 0 ? "a CR0 change the lock does not allow" :
+			       "a CR4 change the lock does not allow";
+	else
+		return 0;
+	spin_lock(&prot_lock);
+	refuse(pv, (uint64_t)cr, why, &o);
+	spin_unlock(&prot_lock);
+	return -ENG_EPERM;
 }
 
 void klock_npf(const struct prot_view *pv, uint64_t gpa, unsigned access,

@@ -23,10 +23,14 @@
  * #GP), kexec, BPF JIT images, ftrace/kprobes/static-key and static-call
  * updates (text_poke writes kernel text), EFI runtime services (their
  * code is mapped only in efi_mm, so it is not kernel text at lock time).
- * Not built: pinning CR0.WP, CR4.SMEP/SMAP/UMIP, EFER.NXE, the syscall
- * MSRs and IDTR (a kernel that already runs code could turn SMEP off and
- * run user-executable frames); page tables with PTI (the walk must run on
- * the kernel's own CR3).
+ * Pins: CR0.WP and CR4.SMEP/SMAP/UMIP, as set at lock time, can no longer
+ * be cleared (CR0/CR4 writes are intercepted while locked; only CR0.TS/
+ * MP/EM and CR4.TSD/PGE/PCE may change at all; see prot_cr_write in
+ * prot/protect.h).  Not pinned: EFER.NXE, the syscall MSRs (LSTAR, STAR,
+ * CSTAR, SFMASK, SYSENTER_*) and IDTR, so kernel code that already runs
+ * can still redirect system calls and interrupts into kernel text of its
+ * choosing; page tables with PTI are not handled (the walk must run on the
+ * kernel's own CR3).
  * All under prot_lock.
  */
 #ifndef PROT_KLOCK_H

@@ -104,6 +104,20 @@ void prot_idle(const struct prot_view *pv);
 void prot_intercepts(bool *cr3_write, bool *hlt);
 
 /*
+ * The kernel-integrity lock's control-register pins (prot/klock.h).
+ * prot_cr_pinned: whether CR0/CR4 writes must be intercepted (the lock is
+ * on).  prot_cr_write: may the guest write @val into CR@cr (0 or 4; @old
+ * its value now)?  0, or -ENG_EPERM (refused: the caller injects #GP; the
+ * refusal is logged with the guest RIP and CR3 and counted).  Under the
+ * lock the pinned bits (CR0.WP, CR4.SMEP/SMAP/UMIP, as set at lock time)
+ * may not be cleared, and only CR0.TS/MP/EM and CR4.TSD/PCE/PGE may change
+ * at all (values that need no consistency check before the next entry).
+ */
+bool prot_cr_pinned(void);
+int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
+		  uint64_t val) __attribute__((warn_unused_result));
+
+/*
  * prot_wipe_for_reset - the machine is about to reset (the guest asked for
  * it, or triple-faulted): DRAM survives a warm reset, so every protected
  * frame in clear (working sets, CLEAR-tier partitions) and the diverted-

@@ -29,6 +29,16 @@
 
 
 #define CR0_PG			(1ull << 31)
+#define CR0_MP			(1ull << 1)
+#define CR0_EM			(1ull << 2)
+#define CR0_TS			(1ull << 3)
+#define CR0_WP			(1ull << 16)
+#define CR4_TSD			(1ull << 2)
+#define CR4_PGE			(1ull << 7)
+#define CR4_PCE			(1ull << 8)
+#define CR4_UMIP		(1ull << 11)
+#define CR4_SMEP		(1ull << 20)
+#define CR4_SMAP		(1ull << 21)
 #define CR4_DE			(1ull << 3)
 #define CR4_PAE			(1ull << 5)
 #define CR4_OSFXSR		(1ull << 9)

@@ -62,12 +62,15 @@ struct vcpu_guest {
 #define VG_DIRTY_CR3	(1u << 3)
 #define VG_DIRTY_EFER	(1u << 4)
 #define VG_DIRTY_DR6	(1u << 5)
+#define VG_DIRTY_CR0	(1u << 6)
+#define VG_DIRTY_CR4	(1u << 7)
 
 /* Exit reasons in vendor-neutral form. */
 enum vexit_reason {
 	VEXIT_CPUID, VEXIT_HYPERCALL, VEXIT_MSR_READ, VEXIT_MSR_WRITE,
 	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_HLT, VEXIT_VIRT_INSN,
 	VEXIT_SHUTDOWN, VEXIT_INVD, VEXIT_XSETBV, VEXIT_DR_ACCESS,
+	VEXIT_CR_PIN_WRITE,		/* a write of CR0 or CR4 (u.cr.cr) */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -97,8 +100,9 @@ struct vexit {
 			uint8_t size;		/* 1, 2 or 4 bytes */
 			bool in, string;
 		} io;
-		struct {			/* VEXIT_CR3_WRITE */
+		struct {	/* VEXIT_CR3_WRITE, VEXIT_CR_PIN_WRITE */
 			int gpr;		/* source GPR 0..15, -1: decode */
+			unsigned cr;		/* 0, 3 or 4 */
 		} cr;
 		struct {			/* VEXIT_DR_ACCESS: MOV DRn */
 			unsigned dr;		/* 0..15 */
@@ -108,7 +112,7 @@ struct vexit {
 };
 
 /* Intercepts the core switches on and off at run time. */
-enum vintercept { VINT_CR3_WRITE, VINT_HLT };
+enum vintercept { VINT_CR3_WRITE, VINT_HLT, VINT_CR0_CR4_WRITE };
 
 struct vcpu {
 	struct gpr_state gpr;		/* must stay first (assembly) */

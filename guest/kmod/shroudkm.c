@@ -40,9 +40,13 @@
  *             its code exists before a kernel lock; then
  *               echo text > /sys/module/shroudkm/parameters/poke
  *             writes one byte of kernel text (printk's first byte, its own
- *             value) with CR0.WP cleared for the moment, as a rootkit
- *             patching the kernel would: "shroudkm: poke text done" (the
+ *             value) through a writable alias of its page (vmap), as a
+ *             rootkit or text_poke would: "shroudkm: poke text done" (the
  *             kernel-integrity lock refuses the write: #GP, no line).
+ *               echo smep > .../poke   (and: echo wp > .../poke)
+ *             clears CR4.SMEP (CR0.WP) with a raw MOV under an exception
+ *             fixup, reads the register back and puts the bit back:
+ *             "shroudkm: poke smep cleared=yes|no" (wp likewise).
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -288,32 +292,71 @@ static int test_cr3read(void)
 	return 0;
 }
 
-/* poke=text: patch kernel text (see the header); interrupts off. */
+/* Clear @bit of CR0 (@cr == 0) or CR4 with a raw MOV that may fault (the
+ * fixup skips it), read the register back, put the bit back; whether it
+ * was cleared. Interrupts off. */
+static bool clear_cr_bit(int cr, unsigned long bit)
+{
+	unsigned long flags, old, now;
+
+	local_irq_save(flags);
+	if (cr == 0) {
+		old = read_cr0();
+		asm volatile("1: mov %0, %%cr0\n2:\n" _ASM_EXTABLE(1b, 2b)
+			     : : "r"(old & ~bit) : "memory");
+		now = read_cr0();
+		asm volatile("mov %0, %%cr0" : : "r"(old) : "memory");
+	} else {
+		old = __read_cr4();
+		asm volatile("1: mov %0, %%cr4\n2:\n" _ASM_EXTABLE(1b, 2b)
+			     : : "r"(old & ~bit) : "memory");
+		now = __read_cr4();
+		asm volatile("mov %0, %%cr4" : : "r"(old) : "memory");
+	}
+	local_irq_restore(flags);
+	return (old & bit) && !(now & bit);
+}
+
+/* poke=text|smep|wp: see the header. */
 static int poke_set(const char *val, const struct kernel_param *kp)
 {
-	volatile u8 *p = (volatile u8 *)(unsigned long)&_printk;
-	unsigned long flags, cr0;
+	volatile u8 *p = (volatile u8 *)(unsigned long)&_printk, *q;
+	struct page *pg;
+	unsigned long flags;
+	void *alias;
 	u8 b;
 
 	(void)kp;
+	if (sysfs_streq(val, "smep") || sysfs_streq(val, "wp")) {
+		bool smep = sysfs_streq(val, "smep");
+
+		pr_info("shroudkm: poke %s cleared=%s\n", smep ? "smep" : "wp",
+			clear_cr_bit(smep ? 4 : 0, smep ? X86_CR4_SMEP :
+				     X86_CR0_WP) ? "yes" : "no");
+		return 0;
+	}
 	if (!sysfs_streq(val, "text"))
 		return -EINVAL;
+	/* A writable alias of printk's page, as text_poke makes one: the
+	 * guest's own page tables allow the write; only the hypervisor's
+	 * map can refuse it. */
+	pg = pfn_to_page(__pa_symbol(&_printk) >> PAGE_SHIFT);
+	alias = vmap(&pg, 1, VM_MAP, PAGE_KERNEL);
+	if (!alias)
+		return -ENOMEM;
+	q = (volatile u8 *)alias + offset_in_page(p);
 	local_irq_save(flags);
-	cr0 = read_cr0();
-	b = *p;
-	/* Raw MOV CR0: native_write_cr0 would put WP back (Linux pins it
-	 * itself), as a rootkit knows. */
-	asm volatile("mov %0, %%cr0" : : "r"(cr0 & ~X86_CR0_WP) : "memory");
-	*p = b;
-	asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+	b = *q;
+	*q = b;
 	local_irq_restore(flags);
+	vunmap(alias);
 	pr_info("shroudkm: poke text done at %px\n", p);
 	return 0;
 }
 
 static const struct kernel_param_ops poke_ops = { .set = poke_set };
 module_param_cb(poke, &poke_ops, NULL, 0200);
-MODULE_PARM_DESC(poke, "stay: write 'text' to patch one byte of kernel text");
+MODULE_PARM_DESC(poke, "stay: 'text' patches a byte of kernel text, 'smep' and 'wp' clear CR4.SMEP / CR0.WP");
 
 static int __init shroudkm_init(void)
 {

@@ -249,21 +249,39 @@ def test_klock_new_module_refused(ab, lb):
     vm_alive(lb, "after the refused module")
 
 
-def test_klock_kernel_text_write_refused(ab):
+def poke(b, what):
+    _, out = gsh(b, "dmesg -c >/dev/null; echo %s > /sys/module/shroudkm/"
+                 "parameters/poke; dmesg | tail -n 3" % what)
+    return out
+
+
+def test_klock_kernel_text_write_and_pins_refused(ab):
     """Last test of the ordinary boot (it locks it): a module loaded before
-    the lock patches one byte of kernel text with CR0.WP cleared - allowed
-    before the lock (the control), refused after it; the VM lives."""
+    the lock clears CR4.SMEP and CR0.WP with raw MOVs (putting them back at
+    once) and patches one byte of kernel text with WP cleared.  Before the
+    lock all three work (the control); after it each is refused (#GP; the
+    CR writes under an exception fixup) and logged; the VM lives."""
     rc, out = gsh(ab, "insmod %s test=stay; echo insmod_rc=$?" % KMOD)
     assert "insmod_rc=0" in out, out
-    poke = "echo text > /sys/module/shroudkm/parameters/poke; dmesg | tail -n 3"
-    rc, out = gsh(ab, "dmesg -c >/dev/null; " + poke)
+    for what in ("smep", "wp"):
+        out = poke(ab, what)
+        assert "shroudkm: poke %s cleared=yes" % what in out, \
+            "control: the unlocked kernel kept %s:\n%s" % (what, out)
+    out = poke(ab, "text")
     assert "shroudkm: poke text done" in out, "control: the unlocked " \
         "kernel refused the patch:\n" + out
     rc, out = gsh(ab, "shroudctl klock")
     assert rc == 0 and "kernel locked" in out, out
+    for what, log in (("smep", "CR4.SMEP/SMAP/UMIP cleared (pinned)"),
+                      ("wp", "CR0.WP cleared (pinned)")):
+        before = ab.hv.text.count(log)
+        out = poke(ab, what)
+        assert "shroudkm: poke %s cleared=no" % what in out, \
+            "%s was cleared under the lock:\n%s" % (what, out)
+        assert ab.hv.text.count(log) > before, ab.hv.tail()
     before = ab.hv.text.count("write to kernel text")
-    rc, out = gsh(ab, "dmesg -c >/dev/null; " + poke)
+    out = poke(ab, "text")
     assert "shroudkm: poke text done" not in out, \
         "kernel text was patched under the lock:\n" + out
     assert ab.hv.text.count("write to kernel text") > before, ab.hv.tail()
-    vm_alive(ab, "after the refused kernel-text write")
+    vm_alive(ab, "after the refused pin changes and kernel-text write")

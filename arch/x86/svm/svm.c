@@ -197,6 +197,10 @@ static void write_back(struct vcpu *v)
 		g->efer = v->g.efer | EFER_SVME;
 	if (d & VG_DIRTY_DR6)
 		g->dr6 = v->g.dr6;
+	if (d & VG_DIRTY_CR0)
+		g->cr0 = v->g.cr0;
+	if (d & VG_DIRTY_CR4)
+		g->cr4 = v->g.cr4;
 	v->g.dirty = 0;
 }
 
@@ -258,6 +262,9 @@ static void svm_intercept(struct vcpu *v, enum vintercept what, bool on)
 
 	if (what == VINT_CR3_WRITE)
 		set_bit32(&c->intercept_cr, SVM_INTERCEPT_CR3_WRITE, on);
+	else if (what == VINT_CR0_CR4_WRITE)
+		set_bit32(&c->intercept_cr, SVM_INTERCEPT_CR0_WRITE |
+			  SVM_INTERCEPT_CR4_WRITE, on);
 	else
 		set_bit32(&c->intercept1, SVM_INTERCEPT1_HLT, on);
 }

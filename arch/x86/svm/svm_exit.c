@@ -40,6 +40,8 @@ static enum vexit_reason reason_of(uint64_t code)
 	case SVM_EXIT_IOIO:	return VEXIT_IO;
 	case SVM_EXIT_NPF:	return VEXIT_NPF;
 	case SVM_EXIT_CR3_WRITE: return VEXIT_CR3_WRITE;
+	case SVM_EXIT_WRITE_CR0: case SVM_EXIT_WRITE_CR4:
+		return VEXIT_CR_PIN_WRITE;
 	case SVM_EXIT_HLT:	return VEXIT_HLT;
 	case SVM_EXIT_SHUTDOWN:	return VEXIT_SHUTDOWN;
 	case SVM_EXIT_INVD:	return VEXIT_INVD;
@@ -93,6 +95,10 @@ void svm_decode_exit(struct vcpu *v)
 		 * names it only with decode assists, which TCG lacks. */
 		x->u.dr.dr = (unsigned)(c->exit_code & 0xf);
 		x->u.dr.write = c->exit_code >= SVM_EXIT_WRITE_DR0;
+		break;
+	case VEXIT_CR_PIN_WRITE:
+		x->u.cr.cr = (unsigned)(c->exit_code - SVM_EXIT_WRITE_CR0);
+		x->u.cr.gpr = (info & (1ull << 63)) ? (int)(info & 0xf) : -1;
 		break;
 	case VEXIT_CR3_WRITE:
 		/* With decode assists EXITINFO1 names the GPR (15.8.1). */

@@ -12,6 +12,8 @@
 
 #define SVM_EXIT_CR3_WRITE	0x013
 #define SVM_INTERCEPT_CR3_WRITE	(1u << (16 + 3))
+#define SVM_INTERCEPT_CR0_WRITE	(1u << (16 + 0))
+#define SVM_INTERCEPT_CR4_WRITE	(1u << (16 + 4))
 
 /* AMD MSRs and bits (APM Vol. 2, 15.30 "SVM-Related MSRs", 3.1.7 EFER). */
 #define MSR_VM_CR		0xc0010114u

@@ -35,6 +35,8 @@
 #define SVM_INTERCEPT2_XSETBV		(1u << 13)
 
 /* Exit codes (Appendix C). */
+#define SVM_EXIT_WRITE_CR0		0x010
+#define SVM_EXIT_WRITE_CR4		0x014
 #define SVM_EXIT_READ_DR0		0x020
 #define SVM_EXIT_WRITE_DR0		0x030
 #define SVM_EXIT_EXCP_BASE		0x040
