@@ -165,6 +165,26 @@ static int wrmsr_apic_base(uint64_t val)
 	return 0;
 }
 
+/* Under the kernel-integrity lock: does writing @val into @msr break a
+ * pin (prot_msr_write)?  EFER and the system-call entry MSRs only. */
+static bool msr_pinned(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct prot_view pv = prot_view_of(v);
+	uint64_t old = 0;
+
+	switch (msr) {
+	case MSR_EFER:
+		return prot_msr_write(&pv, msr, true, v->g.efer, val) != 0;
+	case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
+	case MSR_SYSENTER_CS: case MSR_SYSENTER_ESP: case MSR_SYSENTER_EIP:
+		if (v->ops->msr(v, msr, false, &old))
+			return true;	/* cannot tell: refuse */
+		return prot_msr_write(&pv, msr, false, old, val) != 0;
+	default:
+		return false;
+	}
+}
+
 static void exit_msr(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->gpr.rcx;
@@ -172,6 +192,10 @@ static void exit_msr(struct vcpu *v)
 	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
 	int rc;
 
+	if (write && prot_cr_pinned() && msr_pinned(v, msr, val)) {
+		inject(v, VEC_GP, true);
+		return;
+	}
 	if (msr == MSR_APIC_BASE && write)
 		rc = wrmsr_apic_base(val);
 	else if (msr == MSR_EFER && write)

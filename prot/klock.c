@@ -24,7 +24,10 @@ static struct {
 	uint64_t nframes;
 	uint64_t text_frames, refused;
 	uint64_t cr0_pins, cr4_pins;	/* as set at lock time */
+	uint64_t efer_pins;
 } kl;
+
+#define KL_EFER_NXE	(1ull << 11)
 
 static bool is_text(uint64_t gfn)
 {
@@ -107,6 +110,7 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 	kl.on = true;
 	kl.cr0_pins = pv->cr0 & KL_CR0_WP;
 	kl.cr4_pins = pv->cr4 & KL_CR4_PINS;
+	kl.efer_pins = pv->efer & KL_EFER_NXE;
 	for (g = 0; g < kl.nframes; g++) {
 		if (!gmem_is_ram(g << 12, FRAME_SIZE) ||
 		    part_map_lookup(&prot.mpe.map, mk_gfn(g)))
@@ -136,7 +140,7 @@ static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
 
 	kl.refused++;
 	if (log_ratelimit(&budget))
-		log_warn("prot", "kernel lock: %s at gpa/cr 0x%llx refused: rip "
+		log_warn("prot", "kernel lock: %s at gpa/cr/msr 0x%llx refused: rip "
 			 "0x%llx cr3 0x%llx cpl %u (#GP to the guest; %llu "
 			 "refused so far)", what, (unsigned long long)gpa,
 			 (unsigned long long)pv->rip,
@@ -171,6 +175,26 @@ int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
 		return 0;
 	spin_lock(&prot_lock);
 	refuse(pv, (uint64_t)cr, why, &o);
+	spin_unlock(&prot_lock);
+	return -ENG_EPERM;
+}
+
+int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
+		   uint64_t old, uint64_t val)
+{
+	struct prot_outcome o;
+	const char *why;
+
+	if (!kl.on)
+		return 0;
+	if (efer && (val & kl.efer_pins) != kl.efer_pins)
+		why = "EFER.NXE cleared (pinned)";
+	else if (!efer && val != old)
+		why = "a system-call entry MSR rewritten (pinned)";
+	else
+		return 0;
+	spin_lock(&prot_lock);
+	refuse(pv, msr, why, &o);
 	spin_unlock(&prot_lock);
 	return -ENG_EPERM;
 }

@@ -26,11 +26,13 @@
  * Pins: CR0.WP and CR4.SMEP/SMAP/UMIP, as set at lock time, can no longer
  * be cleared (CR0/CR4 writes are intercepted while locked; only CR0.TS/
  * MP/EM and CR4.TSD/PGE/PCE may change at all; see prot_cr_write in
- * prot/protect.h).  Not pinned: EFER.NXE, the syscall MSRs (LSTAR, STAR,
- * CSTAR, SFMASK, SYSENTER_*) and IDTR, so kernel code that already runs
- * can still redirect system calls and interrupts into kernel text of its
- * choosing; page tables with PTI are not handled (the walk must run on the
- * kernel's own CR3).
+ * prot/protect.h); EFER.NXE cannot be cleared and the system-call entry
+ * MSRs (STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) can only be rewritten with
+ * the values they have (prot_msr_write).  Not pinned: IDTR (a LIDT would
+ * need its memory operand decoded), so kernel code that already runs can
+ * still move the interrupt table into kernel text of its choosing; page
+ * tables with PTI are not handled (the walk must run on the kernel's own
+ * CR3).
  * All under prot_lock.
  */
 #ifndef PROT_KLOCK_H

@@ -116,6 +116,16 @@ void prot_intercepts(bool *cr3_write, bool *hlt);
 bool prot_cr_pinned(void);
 int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
 		  uint64_t val) __attribute__((warn_unused_result));
+/*
+ * The lock's other pins: a write of the EFER or of a system-call entry MSR
+ * (STAR, LSTAR, CSTAR, SFMASK, SYSENTER_CS/ESP/EIP; @msr says which, for
+ * the log), @old its value now.  Under the lock EFER.NXE (as set at lock
+ * time) may not be cleared and an entry MSR may only be rewritten with
+ * the value it has.  0, or -ENG_EPERM (refused, logged, counted: the
+ * caller injects #GP).  No effect while unlocked.
+ */
+int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
+		   uint64_t old, uint64_t val) __attribute__((warn_unused_result));
 
 /*
  * prot_wipe_for_reset - the machine is about to reset (the guest asked for

@@ -47,6 +47,10 @@
  *             clears CR4.SMEP (CR0.WP) with a raw MOV under an exception
  *             fixup, reads the register back and puts the bit back:
  *             "shroudkm: poke smep cleared=yes|no" (wp likewise).
+ *               echo lstar > .../poke
+ *             points MSR_LSTAR (the system-call entry) 4 KiB further with
+ *             wrmsr_safe, reads it back and puts it back, interrupts off:
+ *             "shroudkm: poke lstar changed=yes|no wrmsr=RC".
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -327,6 +331,21 @@ static int poke_set(const char *val, const struct kernel_param *kp)
 	u8 b;
 
 	(void)kp;
+	if (sysfs_streq(val, "lstar")) {
+		u64 old, now = 0;
+		int rc;
+
+		local_irq_save(flags);
+		rdmsrl(MSR_LSTAR, old);
+		rc = wrmsrl_safe(MSR_LSTAR, old + 0x1000);
+		rdmsrl(MSR_LSTAR, now);
+		if (now != old)
+			wrmsrl(MSR_LSTAR, old);
+		local_irq_restore(flags);
+		pr_info("shroudkm: poke lstar changed=%s wrmsr=%d\n",
+			now != old ? "yes" : "no", rc);
+		return 0;
+	}
 	if (sysfs_streq(val, "smep") || sysfs_streq(val, "wp")) {
 		bool smep = sysfs_streq(val, "smep");
 

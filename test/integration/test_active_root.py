@@ -257,16 +257,20 @@ def poke(b, what):
 
 def test_klock_kernel_text_write_and_pins_refused(ab):
     """Last test of the ordinary boot (it locks it): a module loaded before
-    the lock clears CR4.SMEP and CR0.WP with raw MOVs (putting them back at
-    once) and patches one byte of kernel text with WP cleared.  Before the
-    lock all three work (the control); after it each is refused (#GP; the
-    CR writes under an exception fixup) and logged; the VM lives."""
+    the lock clears CR4.SMEP and CR0.WP with raw MOVs, moves MSR_LSTAR
+    (each put back at once) and patches one byte of kernel text through a
+    writable alias.  Before the lock all four work (the control); after it
+    each is refused (#GP; the CR and MSR writes under an exception fixup)
+    and logged; the VM lives."""
     rc, out = gsh(ab, "insmod %s test=stay; echo insmod_rc=$?" % KMOD)
     assert "insmod_rc=0" in out, out
     for what in ("smep", "wp"):
         out = poke(ab, what)
         assert "shroudkm: poke %s cleared=yes" % what in out, \
             "control: the unlocked kernel kept %s:\n%s" % (what, out)
+    out = poke(ab, "lstar")
+    assert "shroudkm: poke lstar changed=yes wrmsr=0" in out, \
+        "control: the unlocked kernel kept LSTAR:\n" + out
     out = poke(ab, "text")
     assert "shroudkm: poke text done" in out, "control: the unlocked " \
         "kernel refused the patch:\n" + out
@@ -279,6 +283,11 @@ def test_klock_kernel_text_write_and_pins_refused(ab):
         assert "shroudkm: poke %s cleared=no" % what in out, \
             "%s was cleared under the lock:\n%s" % (what, out)
         assert ab.hv.text.count(log) > before, ab.hv.tail()
+    before = ab.hv.text.count("system-call entry MSR rewritten")
+    out = poke(ab, "lstar")
+    assert "shroudkm: poke lstar changed=no" in out, \
+        "LSTAR was moved under the lock:\n" + out
+    assert ab.hv.text.count("system-call entry MSR rewritten") > before
     before = ab.hv.text.count("write to kernel text")
     out = poke(ab, "text")
     assert "shroudkm: poke text done" not in out, \

@@ -120,6 +120,16 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 	 * onto the hypervisor's memory (the host's own accesses there would
 	 * then reach the APIC); reads pass through. */
 	msrpm_set(s->msrpm, MSR_APIC_BASE, 0, 1);
+	/* The system-call entry MSRs live in the VMCB (VMLOAD/VMSAVE state):
+	 * their writes are emulated here so that the kernel-integrity lock
+	 * can pin them (core/vexit.c, prot/klock.h). */
+	msrpm_set(s->msrpm, MSR_STAR, 0, 1);
+	msrpm_set(s->msrpm, MSR_LSTAR, 0, 1);
+	msrpm_set(s->msrpm, MSR_CSTAR, 0, 1);
+	msrpm_set(s->msrpm, MSR_SFMASK, 0, 1);
+	msrpm_set(s->msrpm, MSR_SYSENTER_CS, 0, 1);
+	msrpm_set(s->msrpm, MSR_SYSENTER_ESP, 0, 1);
+	msrpm_set(s->msrpm, MSR_SYSENTER_EIP, 0, 1);
 	msrpm_set(s->msrpm, MSR_VM_HSAVE_PA, 1, 1);
 	msrpm_set(s->msrpm, MSR_VM_CR, 1, 1);
 	/* The hypervisor's UART: the guest must not see or drive it. */
@@ -280,9 +290,40 @@ static void svm_intercept_port(struct vcpu *v, uint16_t port)
 /* The AMD MSRs the MSR permission map intercepts besides EFER: SVM is not
  * offered to the guest, so VM_CR reads "disabled, locked" and VM_HSAVE_PA
  * and VM_CR writes are #GP (APM Vol. 2, 15.30). */
+/* The VMCB field holding a system-call entry MSR, or NULL. */
+static uint64_t *syscall_msr_field(struct vcpu *v, uint32_t msr)
+{
+	struct vmcb_save *g = &to_svm(v)->vmcb->save;
+
+	switch (msr) {
+	case MSR_STAR:		return &g->star;
+	case MSR_LSTAR:		return &g->lstar;
+	case MSR_CSTAR:		return &g->cstar;
+	case MSR_SFMASK:	return &g->sfmask;
+	case MSR_SYSENTER_CS:	return &g->sysenter_cs;
+	case MSR_SYSENTER_ESP:	return &g->sysenter_esp;
+	case MSR_SYSENTER_EIP:	return &g->sysenter_eip;
+	default:		return NULL;
+	}
+}
+
 static int svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
-	(void)v;
+	uint64_t *f = syscall_msr_field(v, msr);
+
+	if (f) {
+		/* LSTAR, CSTAR, SYSENTER_ESP/EIP hold addresses: a
+		 * non-canonical one is #GP (APM Vol. 2, 6.1.1). */
+		if (write && (msr == MSR_LSTAR || msr == MSR_CSTAR ||
+			      msr == MSR_SYSENTER_ESP || msr == MSR_SYSENTER_EIP) &&
+		    (uint64_t)((int64_t)(*val << 16) >> 16) != *val)
+			return -ENG_EPERM;
+		if (write)
+			*f = msr == MSR_SYSENTER_CS ? (uint32_t)*val : *val;
+		else
+			*val = *f;
+		return 0;
+	}
 	if (msr == MSR_VM_CR && !write) {
 		*val = VM_CR_LOCK | VM_CR_SVMDIS;
 		return 0;
