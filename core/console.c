@@ -19,7 +19,7 @@ static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_IO] = "io", [VEXIT_NPF] = "npf", [VEXIT_CR3_WRITE] = "cr3_write", [VEXIT_HLT] = "hlt",
 	[VEXIT_VIRT_INSN] = "virt_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_INVD] = "invd",
-	[VEXIT_XSETBV] = "xsetbv", [VEXIT_DR_ACCESS] = "dr", [VEXIT_CR_PIN_WRITE] = "cr0/4",
+	[VEXIT_XSETBV] = "xsetbv", [VEXIT_DR_ACCESS] = "dr", [VEXIT_CR_PIN_WRITE] = "cr0/4", [VEXIT_IDTR_WRITE] = "lidt",
 	[VEXIT_OTHER] = "other",
 };
 

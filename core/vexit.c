@@ -549,6 +549,18 @@ static void exit_cr_pin(struct vcpu *v)
 	set_rip(v, v->g.rip + len);
 }
 
+/* LIDT, intercepted only while the kernel-integrity lock is on: refused
+ * (#GP), since the interrupt table is pinned as it was at lock time. */
+static void exit_idtr_write(struct vcpu *v)
+{
+	struct prot_view pv = prot_view_of(v);
+
+	if (prot_idtr_write(&pv))	/* refused: logged and counted */
+		inject(v, VEC_GP, true);
+	else
+		inject(v, VEC_UD, false);	/* not locked: not intercepted */
+}
+
 static void exit_npf(struct vcpu *v)
 {
 	struct prot_view pv = prot_view_of(v);
@@ -590,7 +602,7 @@ static void sync_intercepts(struct vcpu *v)
 	prot_intercepts(&cr3, &hlt);
 	v->ops->intercept(v, VINT_CR3_WRITE, cr3);
 	v->ops->intercept(v, VINT_HLT, hlt);
-	v->ops->intercept(v, VINT_CR0_CR4_WRITE, prot_cr_pinned());
+	v->ops->intercept(v, VINT_PINS, prot_cr_pinned());
 }
 
 void vexit_handle(struct vcpu *v)
@@ -645,6 +657,9 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_CR_PIN_WRITE:
 		exit_cr_pin(v);
+		break;
+	case VEXIT_IDTR_WRITE:
+		exit_idtr_write(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		/* A triple fault resets the machine on hardware: so here,

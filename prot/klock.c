@@ -199,6 +199,18 @@ int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
 	return -ENG_EPERM;
 }
 
+int prot_idtr_write(const struct prot_view *pv)
+{
+	struct prot_outcome o;
+
+	if (!kl.on)
+		return 0;
+	spin_lock(&prot_lock);
+	refuse(pv, 0, "LIDT (IDTR pinned)", &o);
+	spin_unlock(&prot_lock);
+	return -ENG_EPERM;
+}
+
 void klock_npf(const struct prot_view *pv, uint64_t gpa, unsigned access,
 	       struct prot_outcome *out)
 {

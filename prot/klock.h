@@ -28,11 +28,10 @@
  * MP/EM and CR4.TSD/PGE/PCE may change at all; see prot_cr_write in
  * prot/protect.h); EFER.NXE cannot be cleared and the system-call entry
  * MSRs (STAR, LSTAR, CSTAR, SFMASK, SYSENTER_*) can only be rewritten with
- * the values they have (prot_msr_write).  Not pinned: IDTR (a LIDT would
- * need its memory operand decoded), so kernel code that already runs can
- * still move the interrupt table into kernel text of its choosing; page
- * tables with PTI are not handled (the walk must run on the kernel's own
- * CR3).
+ * the values they have (prot_msr_write); LIDT is refused altogether
+ * (prot_idtr_write: IDTR stays as it was at lock time, so suspend/resume
+ * and CPU bring-up, which reload it, fail).  Page tables with PTI are not
+ * handled (the walk must run on the kernel's own CR3).
  * All under prot_lock.
  */
 #ifndef PROT_KLOCK_H

@@ -126,6 +126,10 @@ int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
  */
 int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
 		   uint64_t old, uint64_t val) __attribute__((warn_unused_result));
+/* LIDT under the lock: refused, IDTR stays as it was at lock time.
+ * -ENG_EPERM (logged, counted; the caller injects #GP), 0 if unlocked. */
+int prot_idtr_write(const struct prot_view *pv)
+	__attribute__((warn_unused_result));
 
 /*
  * prot_wipe_for_reset - the machine is about to reset (the guest asked for

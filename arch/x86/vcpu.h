@@ -71,6 +71,7 @@ enum vexit_reason {
 	VEXIT_IO, VEXIT_NPF, VEXIT_CR3_WRITE, VEXIT_HLT, VEXIT_VIRT_INSN,
 	VEXIT_SHUTDOWN, VEXIT_INVD, VEXIT_XSETBV, VEXIT_DR_ACCESS,
 	VEXIT_CR_PIN_WRITE,		/* a write of CR0 or CR4 (u.cr.cr) */
+	VEXIT_IDTR_WRITE,		/* LIDT */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -112,7 +113,8 @@ struct vexit {
 };
 
 /* Intercepts the core switches on and off at run time. */
-enum vintercept { VINT_CR3_WRITE, VINT_HLT, VINT_CR0_CR4_WRITE };
+/* VINT_PINS: CR0 and CR4 writes and LIDT (the kernel-integrity lock). */
+enum vintercept { VINT_CR3_WRITE, VINT_HLT, VINT_PINS };
 
 struct vcpu {
 	struct gpr_state gpr;		/* must stay first (assembly) */

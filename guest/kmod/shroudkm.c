@@ -51,6 +51,9 @@
  *             points MSR_LSTAR (the system-call entry) 4 KiB further with
  *             wrmsr_safe, reads it back and puts it back, interrupts off:
  *             "shroudkm: poke lstar changed=yes|no wrmsr=RC".
+ *               echo lidt > .../poke
+ *             SIDT, then LIDT of the same value under an exception fixup:
+ *             "shroudkm: poke lidt done=yes|no".
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -331,6 +334,19 @@ static int poke_set(const char *val, const struct kernel_param *kp)
 	u8 b;
 
 	(void)kp;
+	if (sysfs_streq(val, "lidt")) {
+		struct desc_ptr idt;
+		int done = 0;
+
+		local_irq_save(flags);
+		asm volatile("sidt %0" : "=m"(idt));
+		asm volatile("1: lidt %1\n\tmovl $1, %0\n2:\n"
+			     _ASM_EXTABLE(1b, 2b)
+			     : "+r"(done) : "m"(idt) : "memory");
+		local_irq_restore(flags);
+		pr_info("shroudkm: poke lidt done=%s\n", done ? "yes" : "no");
+		return 0;
+	}
 	if (sysfs_streq(val, "lstar")) {
 		u64 old, now = 0;
 		int rc;

@@ -271,6 +271,9 @@ def test_klock_kernel_text_write_and_pins_refused(ab):
     out = poke(ab, "lstar")
     assert "shroudkm: poke lstar changed=yes wrmsr=0" in out, \
         "control: the unlocked kernel kept LSTAR:\n" + out
+    out = poke(ab, "lidt")
+    assert "shroudkm: poke lidt done=yes" in out, \
+        "control: the unlocked kernel could not LIDT:\n" + out
     out = poke(ab, "text")
     assert "shroudkm: poke text done" in out, "control: the unlocked " \
         "kernel refused the patch:\n" + out
@@ -288,6 +291,11 @@ def test_klock_kernel_text_write_and_pins_refused(ab):
     assert "shroudkm: poke lstar changed=no" in out, \
         "LSTAR was moved under the lock:\n" + out
     assert ab.hv.text.count("system-call entry MSR rewritten") > before
+    before = ab.hv.text.count("LIDT (IDTR pinned)")
+    out = poke(ab, "lidt")
+    assert "shroudkm: poke lidt done=no" in out, \
+        "LIDT ran under the lock:\n" + out
+    assert ab.hv.text.count("LIDT (IDTR pinned)") > before
     before = ab.hv.text.count("write to kernel text")
     out = poke(ab, "text")
     assert "shroudkm: poke text done" not in out, \

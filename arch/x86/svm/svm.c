@@ -272,9 +272,11 @@ static void svm_intercept(struct vcpu *v, enum vintercept what, bool on)
 
 	if (what == VINT_CR3_WRITE)
 		set_bit32(&c->intercept_cr, SVM_INTERCEPT_CR3_WRITE, on);
-	else if (what == VINT_CR0_CR4_WRITE)
+	else if (what == VINT_PINS) {
 		set_bit32(&c->intercept_cr, SVM_INTERCEPT_CR0_WRITE |
 			  SVM_INTERCEPT_CR4_WRITE, on);
+		set_bit32(&c->intercept1, SVM_INTERCEPT1_IDTR_WRITE, on);
+	}
 	else
 		set_bit32(&c->intercept1, SVM_INTERCEPT1_HLT, on);
 }

@@ -42,6 +42,7 @@ static enum vexit_reason reason_of(uint64_t code)
 	case SVM_EXIT_CR3_WRITE: return VEXIT_CR3_WRITE;
 	case SVM_EXIT_WRITE_CR0: case SVM_EXIT_WRITE_CR4:
 		return VEXIT_CR_PIN_WRITE;
+	case SVM_EXIT_IDTR_WRITE: return VEXIT_IDTR_WRITE;
 	case SVM_EXIT_HLT:	return VEXIT_HLT;
 	case SVM_EXIT_SHUTDOWN:	return VEXIT_SHUTDOWN;
 	case SVM_EXIT_INVD:	return VEXIT_INVD;

@@ -19,6 +19,7 @@
 #define SVM_INTERCEPT1_INIT		(1u << 3)
 #define SVM_INTERCEPT1_CPUID		(1u << 18)
 #define SVM_INTERCEPT1_HLT		(1u << 24)
+#define SVM_INTERCEPT1_IDTR_WRITE	(1u << 10)
 #define SVM_INTERCEPT1_INVD		(1u << 22)
 #define SVM_INTERCEPT1_INVLPGA		(1u << 26)
 #define SVM_INTERCEPT1_IOIO_PROT	(1u << 27)
@@ -46,6 +47,7 @@
 #define SVM_EXIT_CPUID			0x072
 #define SVM_EXIT_HLT			0x078
 #define SVM_EXIT_INVD			0x076
+#define SVM_EXIT_IDTR_WRITE		0x06a
 #define SVM_EXIT_INVLPGA		0x07a
 #define SVM_EXIT_IOIO			0x07b
 #define SVM_EXIT_MSR			0x07c
