@@ -40,6 +40,11 @@ void klock_counts(uint64_t *text_frames, uint64_t *refused)
 	*refused = kl.refused;
 }
 
+void klock_init(void)
+{
+	memset(&kl, 0, sizeof(kl));
+}
+
 bool klock_on(void)
 {
 	return kl.on;

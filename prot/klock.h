@@ -55,6 +55,9 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r);
 
 /* Kernel-text frames locked (0 when unlocked) and refusals, for STATS. */
 void klock_counts(uint64_t *text_frames, uint64_t *refused);
+/* Boot: unlocked, no bitmap (prot_init; the frame allocator starts over
+ * then too). */
+void klock_init(void);
 /* Whether the lock is on. */
 bool klock_on(void);
 /* The rights the lock lets frame @gfn have (all of @rights when off). */

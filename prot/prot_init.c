@@ -22,6 +22,7 @@
 #include "aes_reg.h"
 #include "base/lib.h"
 #include "base/log.h"
+#include "prot/klock.h"
 #include "prot/prot_state.h"
 #include "mm/frame.h"
 #include "mm/gmem.h"
@@ -154,6 +155,7 @@ void prot_init(const struct boot_info *bi)
 		return;
 	}
 	prot.ram_top = bi->mem_top;
+	klock_init();
 	prot.enabled = 1;
 	/* Not secret (it is KDF context): the key tests read it here. */
 	log_info("prot", "boot nonce %02x%02x%02x%02x%02x%02x%02x%02x...",

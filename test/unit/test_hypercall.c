@@ -704,6 +704,72 @@ static void test_npf_owner_kernel_refused_under_owner_user(void **state)
 	assert_memory_equal(fg.ram, fg.plain, FG_RAM_SIZE);
 }
 
+/*
+ * The lock and its pins, on a fake kernel: PML4[511] -> PDPT[510] -> one
+ * executable supervisor 2 MiB page at GPA 0x600000 (512 text frames).
+ * Afterwards: kernel fetches outside text and writes to text are #GP, a
+ * user fetch maps R+X without W; pinned CR0/CR4/EFER bits cannot be
+ * cleared, only the free CR bits may change, entry MSRs keep their
+ * values, LIDT is refused; a second lock is EBUSY.
+ */
+static void test_klock_and_pins(void **state)
+{
+	struct prot_view k = view(FG_PML4_A, 0), u = view(FG_PML4_A, 3);
+	const uint64_t wp = 1ull << 16, smep = 1ull << 20, pge = 1ull << 7;
+	const uint64_t text = 0x600000, data = fg_data_gpa(40), pdpt = 0x6000,
+		       pd = 0x7000;
+	unsigned level;
+	uint64_t e;
+
+	(void)state;
+	need_prot();
+	memset(fg.ram + pdpt, 0, 0x2000);
+	fg_u64(&fg, FG_PML4_A)[511] = pdpt | FG_P | FG_RW;
+	fg_u64(&fg, pdpt)[510] = pd | FG_P | FG_RW;
+	fg_u64(&fg, pd)[0] = text | FG_P | 0x80;	/* PS, executable, RO */
+	k.cr0 |= wp;
+	k.cr4 |= smep | pge;
+	assert_false(klock_on());
+	assert_int_equal(prot_cr_write(&k, 4, k.cr4, k.cr4 & ~smep), 0);
+	assert_int_equal((int64_t)hc(&k, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax, 512);
+	assert_true(klock_on());
+	assert_int_equal(hc(&k, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax,
+			 ERR(SHROUD_EBUSY));
+	/* The map: text R+X, data R+W+NX; the rights the lock leaves. */
+	e = gpmap_lookup(&gpm, mk_gpa(text), &level);
+	assert_int_equal(level, 1);
+	assert_false(e & PTE_RW);
+	assert_false(e & PTE_NX);
+	e = gpmap_lookup(&gpm, mk_gpa(data), &level);
+	assert_true((e & PTE_RW) && (e & PTE_NX));
+	/* Faults. */
+	npf(&k, data, 0x4, PROT_INJECT_GP);		/* kernel fetch */
+	npf(&k, text + 0x3000, 0x2, PROT_INJECT_GP);	/* write to text */
+	npf(&u, data, 0x4, PROT_RESUME);		/* user fetch: W^X */
+	e = gpmap_lookup(&gpm, mk_gpa(data), &level);
+	assert_true(!(e & PTE_RW) && !(e & PTE_NX));
+	npf(&u, data, 0x2, PROT_RESUME);		/* a write: X goes */
+	e = gpmap_lookup(&gpm, mk_gpa(data), &level);
+	assert_true((e & PTE_RW) && (e & PTE_NX));
+	/* Pins. */
+	assert_int_equal(prot_cr_write(&k, 4, k.cr4, k.cr4 & ~smep),
+			 -ENG_EPERM);
+	assert_int_equal(prot_cr_write(&k, 4, k.cr4, k.cr4 ^ pge), 0);
+	assert_int_equal(prot_cr_write(&k, 4, k.cr4, k.cr4 | (1ull << 18)),
+			 -ENG_EPERM);			/* OSXSAVE: not free */
+	assert_int_equal(prot_cr_write(&k, 0, k.cr0, k.cr0 & ~wp), -ENG_EPERM);
+	assert_int_equal(prot_cr_write(&k, 0, k.cr0, k.cr0 ^ 0x8), 0);	/* TS */
+	assert_int_equal(prot_msr_write(&k, 0xc0000080u, true, k.efer,
+					k.efer & ~(1ull << 11)), -ENG_EPERM);
+	assert_int_equal(prot_msr_write(&k, 0xc0000080u, true, k.efer,
+					k.efer), 0);
+	assert_int_equal(prot_msr_write(&k, 0xc0000082u, false, 0x1234,
+					0x1234), 0);
+	assert_int_equal(prot_msr_write(&k, 0xc0000082u, false, 0x1234,
+					0x5678), -ENG_EPERM);
+	assert_int_equal(prot_idtr_write(&k), -ENG_EPERM);
+}
+
 static void test_npf_confidential_unmapped_only(void **state)
 {
 	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
@@ -1372,6 +1438,7 @@ int main(void)
 		T(test_npf_owner_then_switch),
 		T(test_npf_owner_kernel_refused_under_owner_user),
 		T(test_klock_refusals),
+		T(test_klock_and_pins),
 		T(test_npf_confidential_unmapped_only),
 		T(test_npf_foreign_and_events),
 		T(test_npf_exec_protected_data),
