@@ -5,6 +5,7 @@
 #   make test       set up, build, host unit tests, QEMU integration tests
 #   make bench      host benchmarks (crypto, fault path)
 #   make bench-boot boot time under Shroud vs without, interleaved
+#   make bench-klock the kernel lock's cost: locked vs unlocked boots
 #   make fuzz       bounded libFuzzer runs, FUZZ_SECONDS each (not in `make test`)
 #   make fuzz-ci    every libFuzzer harness for FUZZ_CI_SECONDS (part of `make test`)
 #   make fuzz-guest hcfuzz at 10^6 hypercalls in one bounded boot

@@ -51,6 +51,11 @@ integration: all $(BUILD)/esp-keysram.img
 bench-boot: all
 	$(TEST_PYTHON) $(TOP)/bench/boot.py --runs $(BENCH_RUNS)
 
+# The kernel-integrity lock's cost: locked vs unlocked boots, interleaved.
+.PHONY: bench-klock
+bench-klock: all
+	$(TEST_PYTHON) $(TOP)/bench/klock.py --runs $(BENCH_RUNS)
+
 # hcfuzz at 10^6 calls in one bounded boot (a benchmark-style run, not part
 # of `make test`, which runs 10^4): prints the fuzzer's summary, its calls
 # per second, and the hypervisor's counters.  FUZZ_GUEST_CALLS, _TIMEOUT.
