@@ -161,6 +161,7 @@ def test_hardened_profile_applied(hb):
     assert "hardened lockdown=none integrity [confidentiality]" in text, \
         hb.console.tail()
     assert "lockdown=confidentiality" in text      # the command line
+    assert "shroud-guest: klock exit=0" in text    # with the lock
 
 
 # door: (command, regex its output matches when the door is open)

@@ -18,8 +18,9 @@
  *                    leaves keys and clear frames in RAM (the reset test's control)
  *   hardened         yes | no (default no); yes appends the hardened guest
  *                    profile to the kernel command line (HARDENED_CMDLINE:
- *                    lockdown=confidentiality, and shroud.hardened=1, on which
- *                    the test guest's init sets the sysctls of README.md)
+ *                    lockdown=confidentiality, shroud.hardened=1, on which
+ *                    the test guest's init sets the sysctls of README.md,
+ *                    and shroud.klock=1: the kernel-integrity lock too)
  *   kernel_lock      yes | no (default no); yes appends shroud.klock=1, on
  *                    which the test guest's init locks the kernel
  *                    (shroudctl klock, SHROUD_HC_KLOCK) once it has booted
@@ -50,7 +51,7 @@ struct shroud_cfg {
 };
 
 /* What `hardened = yes` appends to the kernel command line. */
-#define HARDENED_CMDLINE	" lockdown=confidentiality shroud.hardened=1"
+#define HARDENED_CMDLINE	" lockdown=confidentiality shroud.hardened=1 shroud.klock=1"
 
 struct cfg_error {
 	unsigned line;			/* 1-based; 0 = whole file */
