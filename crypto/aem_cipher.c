@@ -134,32 +134,6 @@ int aem_page_key_setup(struct aem_page_key *k,
 	return 0;
 }
 
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-void aesreg_ctx_init(struct aesreg_ctx *c, const char label[AESREG_LABEL_BYTES],
-		     uint32_t part_id, uint32_t epoch, const uint8_t nonce8[8],
-		     uint32_t out_bits)
-{
-	memset(c, 0, sizeof(*c));
-	for (unsigned i = 0; i < 2; i++) {
-		uint8_t *m = c->kdf_in[i];
-
-		m[0] = (uint8_t)(i + 1);
-		memcpy(m + 1, label, AESREG_LABEL_BYTES);
-		m[11] = 0;
-		put_be32(m + 12, part_id);
-		put_be32(m + 16, epoch);
-		memcpy(m + 20, nonce8, 8);
-		put_be32(m + 28, out_bits);
-	}
-}
-
 int aem_page_key_setup_reg(struct aem_page_key *k, uint32_t part_id,
 			   uint32_t epoch, const uint8_t nonce8[8])
 {

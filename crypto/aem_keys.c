@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "aem.h"
+#include "aes_reg.h"
 #include "mbedtls/hkdf.h"
 #include "mbedtls/md.h"
 #include "mbedtls/platform_util.h"
@@ -68,6 +69,26 @@ static void put_be32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* The register KDF's fixed inputs (crypto/aes_reg.h): one layout, the
+ * key hierarchy's, beside the HKDF info of the memory mode. */
+void aesreg_ctx_init(struct aesreg_ctx *c, const char label[AESREG_LABEL_BYTES],
+		     uint32_t part_id, uint32_t epoch, const uint8_t nonce8[8],
+		     uint32_t out_bits)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < 2; i++) {
+		uint8_t *m = c->kdf_in[i];
+
+		m[0] = (uint8_t)(i + 1);
+		memcpy(m + 1, label, AESREG_LABEL_BYTES);
+		m[11] = 0;
+		put_be32(m + 12, part_id);
+		put_be32(m + 16, epoch);
+		memcpy(m + 20, nonce8, 8);
+		put_be32(m + 28, out_bits);
+	}
 }
 
 int aem_derive_partition_key(const struct aem *a, uint32_t part_id,
