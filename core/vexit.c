@@ -192,7 +192,7 @@ static void exit_msr(struct vcpu *v)
 	uint64_t val = (v->g.rax & 0xffffffffull) | (v->gpr.rdx << 32);
 	int rc;
 
-	if (write && prot_cr_pinned() && msr_pinned(v, msr, val)) {
+	if (write && prot_klocked() && msr_pinned(v, msr, val)) {
 		inject(v, VEC_GP, true);
 		return;
 	}
@@ -602,7 +602,7 @@ static void sync_intercepts(struct vcpu *v)
 	prot_intercepts(&cr3, &hlt);
 	v->ops->intercept(v, VINT_CR3_WRITE, cr3);
 	v->ops->intercept(v, VINT_HLT, hlt);
-	v->ops->intercept(v, VINT_PINS, prot_cr_pinned());
+	v->ops->intercept(v, VINT_PINS, prot_klocked());
 }
 
 void vexit_handle(struct vcpu *v)

@@ -45,7 +45,7 @@ void klock_init(void)
 	memset(&kl, 0, sizeof(kl));
 }
 
-bool klock_on(void)
+bool prot_klocked(void)
 {
 	return kl.on;
 }
@@ -64,8 +64,7 @@ static int mark_text(void *ctx, uint64_t gva, uint64_t gpa, uint64_t size)
 	(void)ctx;
 	(void)gva;
 	for (g = gpa >> 12; g < end && g < kl.nframes; g++)
-		if (gmem_is_ram(g << 12, FRAME_SIZE) &&
-		    !((kl.text[g >> 6] >> (g & 63)) & 1)) {
+		if (gmem_is_ram(g << 12, FRAME_SIZE) && !is_text(g)) {
 			kl.text[g >> 6] |= 1ull << (g & 63);
 			kl.text_frames++;
 		}
@@ -76,22 +75,22 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 {
 	struct gpt_walk w = { pv->cr0, pv->cr3, pv->cr4, pv->efer, gmem_read,
 			      0 };
-	uint64_t words, hpa, g;
+	uint64_t bytes, hpa, g;
 	int rc;
 
 	if (r->rbx || r->rcx || r->rdx || r->rsi)
 		return -SHROUD_EINVAL;
 	if (kl.on)
 		return -SHROUD_EBUSY;
+	kl.nframes = prot.ram_top >> 12;
+	bytes = (kl.nframes + 63) / 64 * 8;
 	if (!kl.text) {
-		kl.nframes = prot.ram_top >> 12;
-		words = (kl.nframes + 63) / 64;
-		hpa = frame_alloc_contig((unsigned)((words * 8 + 4095) >> 12));
+		hpa = frame_alloc_contig((unsigned)((bytes + 4095) >> 12));
 		if (!hpa)
 			return -SHROUD_ENOSPC;
 		kl.text = hpa_ptr(hpa);
 	}
-	memset(kl.text, 0, (kl.nframes + 63) / 64 * 8);
+	memset(kl.text, 0, bytes);
 	kl.text_frames = 0;
 	rc = gpt_for_each_kernel_exec_leaf(&w, mark_text, NULL,
 					   KLOCK_WALK_TABLES);
@@ -138,8 +137,8 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 	return (int64_t)kl.text_frames;
 }
 
-static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
-		   struct prot_outcome *out)
+/* Count and log one refusal (the caller holds prot_lock); -ENG_EPERM. */
+static int refuse(const struct prot_view *pv, uint64_t at, const char *what)
 {
 	static uint32_t budget = 32;	/* guest-triggered */
 
@@ -147,96 +146,86 @@ static void refuse(const struct prot_view *pv, uint64_t gpa, const char *what,
 	if (log_ratelimit(&budget))
 		log_warn("prot", "kernel lock: %s at gpa/cr/msr 0x%llx refused: rip "
 			 "0x%llx cr3 0x%llx cpl %u (#GP to the guest; %llu "
-			 "refused so far)", what, (unsigned long long)gpa,
+			 "refused so far)", what, (unsigned long long)at,
 			 (unsigned long long)pv->rip,
 			 (unsigned long long)pv->cr3, pv->cpl,
 			 (unsigned long long)kl.refused);
-	out->verdict = PROT_INJECT_GP;
-	out->why = what;
+	return -ENG_EPERM;
 }
 
-bool prot_cr_pinned(void)
+/* The same from an exit that does not hold prot_lock. */
+static int refuse_locking(const struct prot_view *pv, uint64_t at,
+			  const char *what)
 {
-	return kl.on;
+	int rc;
+
+	spin_lock(&prot_lock);
+	rc = refuse(pv, at, what);
+	spin_unlock(&prot_lock);
+	return rc;
 }
 
 int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
 		  uint64_t val)
 {
-	struct prot_outcome o;
 	uint64_t pins = cr == 0 ? kl.cr0_pins : kl.cr4_pins;
 	uint64_t free = cr == 0 ? KL_CR0_FREE : KL_CR4_FREE;
-	const char *why;
 
 	if (!kl.on)
 		return 0;
 	if ((val & pins) != pins)
-		why = cr == 0 ? "CR0.WP cleared (pinned)" :
-			       "CR4.SMEP/SMAP/UMIP cleared (pinned)";
-	else if ((old ^ val) & ~free & ~pins)
-		why = cr == 0 ? "a CR0 change the lock does not allow" :
-			       "a CR4 change the lock does not allow";
-	else
-		return 0;
-	spin_lock(&prot_lock);
-	refuse(pv, (uint64_t)cr, why, &o);
-	spin_unlock(&prot_lock);
-	return -ENG_EPERM;
+		return refuse_locking(pv, cr, cr == 0 ?
+				      "CR0.WP cleared (pinned)" :
+				      "CR4.SMEP/SMAP/UMIP cleared (pinned)");
+	if ((old ^ val) & ~free & ~pins)
+		return refuse_locking(pv, cr, cr == 0 ?
+				      "a CR0 change the lock does not allow" :
+				      "a CR4 change the lock does not allow");
+	return 0;
 }
 
 int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
 		   uint64_t old, uint64_t val)
 {
-	struct prot_outcome o;
-	const char *why;
-
 	if (!kl.on)
 		return 0;
 	if (efer && (val & kl.efer_pins) != kl.efer_pins)
-		why = "EFER.NXE cleared (pinned)";
-	else if (!efer && val != old)
-		why = "a system-call entry MSR rewritten (pinned)";
-	else
-		return 0;
-	spin_lock(&prot_lock);
-	refuse(pv, msr, why, &o);
-	spin_unlock(&prot_lock);
-	return -ENG_EPERM;
+		return refuse_locking(pv, msr, "EFER.NXE cleared (pinned)");
+	if (!efer && val != old)
+		return refuse_locking(pv, msr, "a system-call entry MSR "
+				      "rewritten (pinned)");
+	return 0;
 }
 
 int prot_idtr_write(const struct prot_view *pv)
 {
-	struct prot_outcome o;
-
-	if (!kl.on)
-		return 0;
-	spin_lock(&prot_lock);
-	refuse(pv, 0, "LIDT (IDTR pinned)", &o);
-	spin_unlock(&prot_lock);
-	return -ENG_EPERM;
+	return kl.on ? refuse_locking(pv, 0, "LIDT (IDTR pinned)") : 0;
 }
 
 void klock_npf(const struct prot_view *pv, uint64_t gpa, unsigned access,
 	       struct prot_outcome *out)
 {
 	uint64_t g = gpa >> 12;
+	bool text = is_text(g);
+	const char *why = NULL;
 	unsigned rights;
 
 	if (access & 0x4u) {			/* instruction fetch */
-		if (!is_text(g) && pv->cpl != 3) {
-			refuse(pv, gpa, "kernel execution outside its text",
-			       out);
-			return;
-		}
+		if (!text && pv->cpl != 3)
+			why = "kernel execution outside its text";
 		rights = GPM_R | GPM_X;		/* W^X */
 	} else if (access & 0x2u) {		/* write */
-		if (is_text(g)) {
-			refuse(pv, gpa, "write to kernel text", out);
-			return;
-		}
+		if (text)
+			why = "write to kernel text";
 		rights = GPM_R | GPM_W;
 	} else {
-		rights = is_text(g) ? (GPM_R | GPM_X) : (GPM_R | GPM_W);
+		rights = text ? (GPM_R | GPM_X) : (GPM_R | GPM_W);
+	}
+	if (why) {
+		(void)refuse(pv, gpa, why);
+		out->verdict = PROT_INJECT_GP;
+		out->why = why;
+		return;
 	}
 	if (gpmap_map_4k(pv->cpu->gpm, mk_gpa(gpa), mk_hpa(gpa), rights)) {
 		out->verdict = PROT_STOP;

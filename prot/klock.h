@@ -58,8 +58,6 @@ void klock_counts(uint64_t *text_frames, uint64_t *refused);
 /* Boot: unlocked, no bitmap (prot_init; the frame allocator starts over
  * then too). */
 void klock_init(void);
-/* Whether the lock is on. */
-bool klock_on(void);
 /* The rights the lock lets frame @gfn have (all of @rights when off). */
 unsigned klock_rights(uint64_t gfn, unsigned rights);
 /* A nested page fault on RAM in no partition while locked: maps what the

@@ -68,7 +68,7 @@ static int exec_map(void *ctx, const struct mpe_action *a)
 			rc = map_frame(c, g, rights);
 		return rc;
 	case MPE_ACT_MERGE:	/* a 2 MiB leaf has one set of rights */
-		return klock_on() ? 0 : gpmap_merge_2m(c->gpm,
+		return prot_klocked() ? 0 : gpmap_merge_2m(c->gpm,
 						       mk_gpa(a->gfn << 12));
 	case MPE_ACT_MOVE:	/* out of every partition: ordinary memory */
 		for (g = a->gfn; a->part_to == PART_ID_NONE &&
@@ -477,7 +477,7 @@ static void npf_unprotected(const struct prot_view *pv, uint64_t gpa,
 		set_outcome(out, PROT_NOT_MINE, NULL);
 		return;
 	}
-	if (klock_on()) {
+	if (prot_klocked()) {
 		klock_npf(pv, gpa, access, out);
 		return;
 	}

@@ -105,15 +105,15 @@ void prot_intercepts(bool *cr3_write, bool *hlt);
 
 /*
  * The kernel-integrity lock's control-register pins (prot/klock.h).
- * prot_cr_pinned: whether CR0/CR4 writes must be intercepted (the lock is
- * on).  prot_cr_write: may the guest write @val into CR@cr (0 or 4; @old
+ * prot_klocked: whether the lock is on (then CR0/CR4 writes and LIDT
+ * must be intercepted).  prot_cr_write: may the guest write @val into CR@cr (0 or 4; @old
  * its value now)?  0, or -ENG_EPERM (refused: the caller injects #GP; the
  * refusal is logged with the guest RIP and CR3 and counted).  Under the
  * lock the pinned bits (CR0.WP, CR4.SMEP/SMAP/UMIP, as set at lock time)
  * may not be cleared, and only CR0.TS/MP/EM and CR4.TSD/PCE/PGE may change
  * at all (values that need no consistency check before the next entry).
  */
-bool prot_cr_pinned(void);
+bool prot_klocked(void);
 int prot_cr_write(const struct prot_view *pv, unsigned cr, uint64_t old,
 		  uint64_t val) __attribute__((warn_unused_result));
 /*

@@ -201,7 +201,7 @@ static void test_klock_refusals(void **state)
 			 ERR(SHROUD_EINVAL));
 	assert_int_equal(hc(&a, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax,
 			 ERR(SHROUD_EFAULT));
-	assert_false(klock_on());
+	assert_false(prot_klocked());
 }
 
 static void test_unknown_call(void **state)
@@ -729,10 +729,10 @@ static void test_klock_and_pins(void **state)
 	fg_u64(&fg, pd)[0] = text | FG_P | 0x80;	/* PS, executable, RO */
 	k.cr0 |= wp;
 	k.cr4 |= smep | pge;
-	assert_false(klock_on());
+	assert_false(prot_klocked());
 	assert_int_equal(prot_cr_write(&k, 4, k.cr4, k.cr4 & ~smep), 0);
 	assert_int_equal((int64_t)hc(&k, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax, 512);
-	assert_true(klock_on());
+	assert_true(prot_klocked());
 	assert_int_equal(hc(&k, SHROUD_HC_KLOCK, 0, 0, 0, 0).rax,
 			 ERR(SHROUD_EBUSY));
 	/* The map: text R+X, data R+W+NX; the rights the lock leaves. */
