@@ -15,6 +15,8 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import subprocess
 import time
 
 import pytest
@@ -233,6 +235,23 @@ def dump_ram(boot, name):
         data = f.read()
     os.unlink(path)
     return data
+
+
+KEY_RE = re.compile(r"FOUND POSSIBLE (\d+)-BIT KEY AT BYTE ([0-9a-fA-F]+)"
+                    r"\s+KEY: ([0-9a-fA-F]+)")
+
+
+def aeskeyfind(path, timeout=900):
+    """[(bits, offset, key hex)] that Debian's aeskeyfind -v finds in the
+    RAM image at path (the cold-boot key search)."""
+    if shutil.which("aeskeyfind") is None:
+        pytest.fail("aeskeyfind is not installed (scripts/setup.sh PKGS)")
+    r = subprocess.run(["aeskeyfind", "-v", "-q", path], capture_output=True,
+                       timeout=timeout)
+    out = r.stdout.decode("latin-1")
+    assert r.returncode == 0, "aeskeyfind failed (rc=%d): %s" % (
+        r.returncode, r.stderr.decode("latin-1")[-2000:])
+    return [(int(b), int(o, 16), k.lower()) for b, o, k in KEY_RE.findall(out)]
 
 
 def marker_hits(data):

@@ -49,8 +49,8 @@ import subprocess
 import pytest
 
 from conftest import qemu, wait_for
-from protect_helpers import (cpu_ticks, dump_ram_file, programs_boot, shell,
-                             start_bg, wait_sleeping)
+from protect_helpers import (aeskeyfind, cpu_ticks, dump_ram_file,
+                             programs_boot, shell, start_bg, wait_sleeping)
 from test_intercepts import probe
 
 CONTROL_ESP = os.path.join(qemu.BUILD, "esp-keysram.img")
@@ -108,14 +108,6 @@ def host_debug_regs(b):
 
 def master_of(b):
     return b"".join(struct.pack("<Q", d) for d in host_debug_regs(b))
-
-
-def aeskeyfind(path):
-    """Keys aeskeyfind reports in the image (hex strings)."""
-    out = subprocess.run(["aeskeyfind", "-q", path], capture_output=True,
-                         text=True, timeout=600)
-    assert out.returncode == 0, out.stderr
-    return re.findall(r"^([0-9a-f]{32}|[0-9a-f]{64})$", out.stdout, re.M)
 
 
 def cmac(key, msg, tmp):
@@ -252,6 +244,6 @@ def test_control_dump_finds_keys(kc):
     finally:
         os.unlink(path)
     print("keys: control (keys in RAM) dump: aeskeyfind %d key(s), %s"
-          % (len(found), sorted({len(k) * 4 for k in found})))
+          % (len(found), sorted({bits for bits, _, _ in found})))
     assert found, "aeskeyfind found no key with keys in RAM: the search " \
         "cannot tell"

@@ -43,13 +43,11 @@ query-status for the pause, the hypervisor log), bounded.
 """
 import os
 import re
-import shutil
-import subprocess
 
 import pytest
 
 from conftest import reserved_range, shell_boot, wait_for
-from protect_helpers import (ESP, cpu_ticks, guest_has_programs,
+from protect_helpers import (ESP, aeskeyfind, cpu_ticks, guest_has_programs,
                              marker_hits, shell, start_bg)
 
 PAGES, SEED = 32, 9100
@@ -71,21 +69,6 @@ NOWIPE_LINE = ("cpu 0: the guest resets the machine: reset WITHOUT wiping "
                "(reset_wipe = no, testing only)")
 RESET_RE = re.compile(r"[^\n]*the guest resets the machine[^\n]*|"
                       r"[^\n]*guest shutdown \(triple fault\)[^\n]*")
-KEY_RE = re.compile(r"FOUND POSSIBLE (\d+)-BIT KEY AT BYTE ([0-9a-fA-F]+)"
-                    r"\s+KEY: ([0-9a-fA-F]+)")
-AESKEYFIND = shutil.which("aeskeyfind")
-
-
-def aeskeyfind(path, timeout=900):
-    """[(bits, offset, key hex)] that aeskeyfind -v finds in the file."""
-    r = subprocess.run([AESKEYFIND, "-v", "-q", path], capture_output=True,
-                       timeout=timeout)
-    out = r.stdout.decode("latin-1")
-    assert r.returncode == 0, "aeskeyfind failed (rc=%d): %s" % (
-        r.returncode, r.stderr.decode("latin-1")[-2000:])
-    return [(int(b), int(o, 16), k.lower()) for b, o, k in KEY_RE.findall(out)]
-
-
 CONTROL_ESP = os.path.join(os.path.dirname(ESP), "esp-keysram.img")
 
 
@@ -93,8 +76,6 @@ def reset_run(name, cfg, esp=ESP):
     """Boot (reset_pause), start the busy owner, let it compute, reset the
     machine from the guest while it runs, wait for the pause, dump RAM and
     look at it.  Returns a dict of what was seen."""
-    if AESKEYFIND is None:
-        pytest.fail("aeskeyfind is not installed (scripts/setup.sh PKGS)")
     b = shell_boot(name, mode="shroud", esp=esp, cfg=cfg, reset_pause=True)
     try:
         guest_has_programs(b)
