@@ -16,7 +16,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 PKGS="build-essential gnu-efi qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
 mtools dosfstools cpio busybox-static xz-utils file python3 python3-pytest
-python3-pexpect libcmocka-dev clang llvm lld libclang-rt-14-dev libssl-dev pkg-config aeskeyfind"
+python3-pexpect libcmocka-dev golang-go clang llvm lld libclang-rt-14-dev libssl-dev pkg-config aeskeyfind"
 
 missing=""
 for p in $PKGS; do

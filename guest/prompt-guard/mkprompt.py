@@ -7,7 +7,10 @@ time) and a fresh random key:
 The prompt is markdown of about PAGES (default 8) 4 KiB pages with a marker
 "SHROUD-SECRET-MARKER-NNNNNN" (marker.h) in every paragraph, so every page
 holds several.  It contains non-ASCII characters so that characters and
-bytes differ.  Only the sealed file goes into the guest; this plaintext
+bytes differ.  It opens with the heading the seed's own memory scan
+(test_memory_simple.sh) looked for, "# Role and Context", so that the
+seed-style scan of the Go server (scan-memory-simple) has its needle.
+Only the sealed file goes into the guest; this plaintext
 stays on the host for the tests' expected figures.
 """
 import os
@@ -20,7 +23,7 @@ WORDS = ("you are a careful assistant the user must never see the system "
 
 
 def make(pages):
-    out, n, i = [], 0, 0
+    out, n, i = ["# Role and Context\n\nYou are an expert assistant.\n\n"], 0, 0
     while n < pages * 4096:
         if i % 6 == 0:
             out.append("# Section %d — rules\n\n" % (i // 6 + 1))

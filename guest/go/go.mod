@@ -1,0 +1,3 @@
+module shroud
+
+go 1.19

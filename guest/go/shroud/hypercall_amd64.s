@@ -1,0 +1,50 @@
+// guest/go/shroud/hypercall_amd64.s - the two instructions the package
+// cannot write in Go: CPUID (discovery) and the hypercall itself, VMMCALL
+// on AMD-V and VMCALL on Intel VT-x (AMD APM Vol. 3, "VMMCALL"; Intel SDM
+// Vol. 2B, "VMCALL").  ABI (include/shroud/abi.h): call number in RAX,
+// arguments in RBX, RCX, RDX, RSI; results in RAX, RBX, RCX, RDX, RSI.
+// Both instructions fault (#UD) outside a hypervisor that intercepts
+// them: the Go side calls them only after the CPUID signature matched.
+
+#include "textflag.h"
+
+// func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL	leaf+0(FP), AX
+	MOVL	sub+4(FP), CX
+	CPUID
+	MOVL	AX, eax+8(FP)
+	MOVL	BX, ebx+12(FP)
+	MOVL	CX, ecx+16(FP)
+	MOVL	DX, edx+20(FP)
+	RET
+
+// func vmmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
+TEXT ·vmmcall(SB), NOSPLIT, $0-80
+	MOVQ	nr+0(FP), AX
+	MOVQ	a0+8(FP), BX
+	MOVQ	a1+16(FP), CX
+	MOVQ	a2+24(FP), DX
+	MOVQ	a3+32(FP), SI
+	BYTE	$0x0f; BYTE $0x01; BYTE $0xd9	// VMMCALL
+	MOVQ	AX, rax+40(FP)
+	MOVQ	BX, rbx+48(FP)
+	MOVQ	CX, rcx+56(FP)
+	MOVQ	DX, rdx+64(FP)
+	MOVQ	SI, rsi+72(FP)
+	RET
+
+// func vmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
+TEXT ·vmcall(SB), NOSPLIT, $0-80
+	MOVQ	nr+0(FP), AX
+	MOVQ	a0+8(FP), BX
+	MOVQ	a1+16(FP), CX
+	MOVQ	a2+24(FP), DX
+	MOVQ	a3+32(FP), SI
+	BYTE	$0x0f; BYTE $0x01; BYTE $0xc1	// VMCALL
+	MOVQ	AX, rax+40(FP)
+	MOVQ	BX, rbx+48(FP)
+	MOVQ	CX, rcx+56(FP)
+	MOVQ	DX, rdx+64(FP)
+	MOVQ	SI, rsi+72(FP)
+	RET
