@@ -18,7 +18,8 @@ GO_SRCS     := $(GO_DIR)/go.mod $(wildcard $(GO_DIR)/shroud/*.go $(GO_DIR)/shrou
 	$(GO_DIR)/cmd/prompt-server/*.go)
 PROMPT_SERVER := $(GL_DIR)/prompt-server
 
-GUEST_EXTRA_PROGS += $(PROMPT_SERVER) $(TOP)/guest/tools/scan-memory-simple.sh
+GUEST_EXTRA_PROGS += $(PROMPT_SERVER) $(TOP)/guest/tools/scan-memory-simple.sh \
+	$(TOP)/guest/tools/goserver-bench.sh
 
 .PHONY: unit-go
 all: $(PROMPT_SERVER)
@@ -34,3 +35,13 @@ unit-go: $(GO_SRCS)
 		$(GO_DIR)/shroud/zabi.go
 	cd $(GO_DIR) && $(GO_ENV) $(GO) vet ./...
 	cd $(GO_DIR) && $(GO_ENV) $(GO) test -count=1 ./...
+
+# The Go server's cost (issue 12 item 5): one TCG boot, protected and
+# unprotected servers side by side (guest/tools/goserver-bench.sh).
+# GOBENCH_ARGS: clients, seconds per run, rounds.
+GOBENCH_ARGS ?= 4 5 3
+.PHONY: bench-goserver
+bench: bench-goserver
+bench-goserver: all
+	$(PYTHON) $(TOP)/scripts/qemu.py run --timeout 1200 \
+		--cmd "goserver-bench.sh $(GOBENCH_ARGS)"

@@ -4,8 +4,9 @@
 # redone with busybox: read every readable region of a process through
 # /proc/PID/mem and look for given strings in it.
 #
-#   scan-memory-simple.sh PID NEEDLE...
+#   scan-memory-simple.sh PID|NAME NEEDLE...
 #
+# NAME (not all digits) is looked up with pidof (its first process).
 # Each region of /proc/PID/maps with 'r' in its permissions is read whole
 # with dd (the Go heap arenas, every goroutine stack, the binary's data,
 # anonymous mmaps: the protected buffer included); a hit prints
@@ -16,9 +17,15 @@
 # (errors: regions dd could not read whole, each also named on a line
 #   [WARN] read N of M bytes of region START-END).  Exit status 0 no hit,
 # 3 hits, 1 failure, 2 usage.  Run as root.
-[ $# -ge 2 ] || { echo "usage: scan-memory-simple.sh PID NEEDLE..." >&2; exit 2; }
+[ $# -ge 2 ] || { echo "usage: scan-memory-simple.sh PID|NAME NEEDLE..." >&2; exit 2; }
 pid=$1
 shift
+case "$pid" in
+*[!0-9]*)
+	name=$pid
+	pid=$(pidof "$name" | { read -r first rest; echo "$first"; })
+	[ -n "$pid" ] || { echo "scan: no process named $name" >&2; exit 1; } ;;
+esac
 [ -r "/proc/$pid/maps" ] || { echo "scan: no process $pid" >&2; exit 1; }
 regions=0 bytes=0 errors=0 hits=0
 err=/tmp/scan-memory-simple.$$.err

@@ -165,3 +165,31 @@ func benchMain(args []string) int {
 	}
 	return 0
 }
+
+func getMain(args []string) int {
+	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	fs.Usage = usage
+	wait := fs.Duration("wait", 60*time.Second, "how long to retry a refused connection")
+	if fs.Parse(args) != nil || fs.NArg() != 1 {
+		usage()
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	deadline := time.Now().Add(*wait)
+	for {
+		resp, err := client.Get(fs.Arg(0))
+		if err == nil {
+			_, err = io.Copy(os.Stdout, resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				fmt.Fprintf(os.Stderr, "get: %s: status %d %v\n", fs.Arg(0), resp.StatusCode, err)
+				return 1
+			}
+			return 0
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(os.Stderr, "get: %v\n", err)
+			return 1
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -6,6 +6,7 @@
 //	              [-integrity] [-policy owner-user|owner] [SEALED]
 //	prompt-server load [-c N] [-d DURATION] URL
 //	prompt-server bench [-c N] [-d DURATION] [-rounds R] URL_A URL_B
+//	prompt-server get [-wait DURATION] URL
 //
 // Serving: SEALED (default /usr/share/shroud/prompt.sealed, the format of
 // shroud.OpenSealed) is decrypted with the key in -key-file straight into
@@ -27,7 +28,8 @@
 // line: requests, errors, req/s, latency percentiles and, under Shroud,
 // nested page faults per request.  bench interleaves load runs on two
 // URLs (A, B, A, B, ...) and prints each figure side by side with the
-// ratio A/B.
+// ratio A/B.  get prints URL's answer, retrying a refused connection for
+// up to -wait (default 60s: a server just started), for scripts.
 package main
 
 import (
@@ -51,7 +53,8 @@ func usage() {
 	fmt.Fprintln(os.Stderr, "usage: prompt-server [-addr HOST:PORT] [-key-file F] [-no-protect] "+
 		"[-ws N] [-integrity] [-policy owner-user|owner] [SEALED]\n"+
 		"       prompt-server load [-c N] [-d DURATION] URL\n"+
-		"       prompt-server bench [-c N] [-d DURATION] [-rounds R] URL_A URL_B")
+		"       prompt-server bench [-c N] [-d DURATION] [-rounds R] URL_A URL_B\n"+
+		"       prompt-server get [-wait DURATION] URL")
 	os.Exit(2)
 }
 
@@ -62,6 +65,8 @@ func main() {
 			os.Exit(loadMain(os.Args[2:]))
 		case "bench":
 			os.Exit(benchMain(os.Args[2:]))
+		case "get":
+			os.Exit(getMain(os.Args[2:]))
 		}
 	}
 	os.Exit(serveMain(os.Args[1:]))
