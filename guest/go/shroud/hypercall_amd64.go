@@ -4,6 +4,7 @@ package shroud
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
 func vmmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
 func vmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
+func clearVectorRegs()
 
 // detectCPU reports whether CPUID carries Shroud's signature (leaf
 // CPUID_LEAF_BASE, "ShroudHVisor" in EBX:ECX:EDX) and whether the CPU is

@@ -48,3 +48,27 @@ TEXT ·vmcall(SB), NOSPLIT, $0-80
 	MOVQ	DX, rdx+64(FP)
 	MOVQ	SI, rsi+72(FP)
 	RET
+
+// func clearVectorRegs()
+// Zeroes X0-X15 (SSE2, present on every x86-64; X15 is ABIInternal's
+// zero register and stays zero), so that the last plaintext blocks of a
+// decryption do not linger in them until the next context switch copies
+// them into the kernel's FPU save area.
+TEXT ·clearVectorRegs(SB), NOSPLIT, $0-0
+	PXOR	X0, X0
+	PXOR	X1, X1
+	PXOR	X2, X2
+	PXOR	X3, X3
+	PXOR	X4, X4
+	PXOR	X5, X5
+	PXOR	X6, X6
+	PXOR	X7, X7
+	PXOR	X8, X8
+	PXOR	X9, X9
+	PXOR	X10, X10
+	PXOR	X11, X11
+	PXOR	X12, X12
+	PXOR	X13, X13
+	PXOR	X14, X14
+	PXOR	X15, X15
+	RET

@@ -8,3 +8,5 @@ func detectCPU() (present, intel bool) { return false, false }
 func rawCall(intel bool, nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64) {
 	panic("shroud: hypercall on a CPU without Shroud")
 }
+
+func clearVectorRegs() {}

@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"encoding/hex"
+	"runtime"
 	"syscall"
 )
 
@@ -36,7 +37,10 @@ const (
 // slice is not kept, but Go's AES keeps its expanded key schedule on the
 // heap until the collector reuses the memory.  Until the hypervisor
 // unseals with a TPM-sealed key (its SEAL/UNSEAL calls do not exist yet),
-// whoever can read the key can decrypt the file.
+// whoever can read the key can decrypt the file.  While Open runs, a
+// context switch or a signal can still make the kernel save up to eight
+// plaintext blocks held in vector registers (its FPU save area, a signal
+// frame); they are cleared right after.
 func OpenSealed(blob, key []byte, o Options) (*Buffer, error) {
 	if len(key) != 32 {
 		return nil, &Error{Op: "unseal", Errno: syscall.EINVAL}
@@ -63,8 +67,13 @@ func OpenSealed(blob, key []byte, o Options) (*Buffer, error) {
 	}
 	dst := buf.Bytes()[:0]
 	// Open appends to dst in place (cap(dst) == n); it zeroes what it
-	// wrote when the tag does not match.
-	if _, err := gcm.Open(dst, blob[12:24], blob[sealedHdrLen:], blob[:sealedHdrLen]); err != nil {
+	// wrote when the tag does not match.  Its last plaintext blocks stay
+	// in the vector registers: cleared on the same OS thread right after.
+	runtime.LockOSThread()
+	_, err = gcm.Open(dst, blob[12:24], blob[sealedHdrLen:], blob[:sealedHdrLen])
+	clearVectorRegs()
+	runtime.UnlockOSThread()
+	if err != nil {
 		buf.Destroy()
 		return nil, &Error{Op: "unseal", Errno: syscall.EBADMSG}
 	}
