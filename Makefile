@@ -1,7 +1,7 @@
 # Shroud top-level Makefile.
 #   make            build build/shroud.efi, the guest programs and the initramfs
 #   make run        set up, build, boot QEMU with Shroud (CMD='...' runs one command,
-#                   HARDENED=1 the hardened guest profile)
+#                   HARDENED=1 the hardened guest profile, CPUS=N QEMU's CPUs)
 #   make test       set up, build, host unit tests, QEMU integration tests
 #   make bench      host benchmarks (crypto, fault path)
 #   make bench-boot boot time under Shroud vs without, interleaved
@@ -34,11 +34,14 @@ test: setup
 
 # CMD reaches the runner through the environment, so any quoting survives.
 # HARDENED=1 boots the hardened guest profile (shroud.cfg hardened = yes).
-export CMD HARDENED
+# CPUS=N gives QEMU N CPUs (default 1); only the boot CPU is virtualized,
+# the others stay parked and the hypervisor refuses every IPI to them.
+export CMD HARDENED CPUS
 run: setup
 	$(MAKE) all
 	$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"} \
-		$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes)
+		$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes) \
+		$${CPUS:+--cpus "$$CPUS"}
 
 clean:
 	rm -rf $(BUILD)

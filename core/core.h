@@ -37,6 +37,14 @@ extern bool core_reset_wipe;
 /* The hypervisor's reserved memory [base, end) (HPA = GPA). */
 extern uint64_t core_hv_base, core_hv_end;
 
+/* Offer SHROUD_HC_GUARD_IPIS (core/vexit.c): once armed, every IPI that
+ * could reach a CPU other than @v's is refused (the local APIC's ICR in
+ * xAPIC and x2APIC mode).  After the backend's init, before the first
+ * entry. */
+void core_guard_ipis(struct vcpu *v);
+/* IPIs refused so far (the debug console, logs). */
+extern uint64_t core_ipis_refused;
+
 /* The vCPU this CPU runs, for panic(); one CPU until SMP lands. */
 extern struct vcpu *core_current_vcpu;
 

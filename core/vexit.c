@@ -12,8 +12,10 @@
 #include "base/log.h"
 #include "core/cpuid.h"
 #include "mm/gmem.h"
+#include "mm/gpmap.h"
 #include "mm/gpt_walk.h"
 #include "prot/hypercall.h"
+#include "include/shroud/abi.h"
 #include "prot/protect.h"
 
 #define VEC_UD	6
@@ -49,6 +51,18 @@ static void set_rip(struct vcpu *v, uint64_t rip)
 static void inject(struct vcpu *v, unsigned vector, bool has_error)
 {
 	v->ops->inject(v, vector, has_error, 0);
+}
+
+static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
+{
+	uint64_t *regs[16] = {
+		&v->g.rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &v->g.rsp,
+		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
+		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
+		&v->gpr.r14, &v->gpr.r15,
+	};
+
+	return regs[gpr & 15];
 }
 
 /*
@@ -161,7 +175,189 @@ static int wrmsr_apic_base(uint64_t val)
 		return -ENG_EPERM;		/* disabled -> x2APIC directly */
 	if (base < core_hv_end && base + 0x1000 > core_hv_base)
 		return -ENG_EPERM;		/* onto the hypervisor's memory */
+	if ((val & APIC_BASE_EN) && gmem_is_ram(base, 0x1000))
+		return -ENG_EPERM;		/* onto guest RAM (the IPI guard) */
 	wrmsr(MSR_APIC_BASE, (val & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP));
+	return 0;
+}
+
+/*
+ * Inter-processor interrupts.  Only the boot CPU is virtualized (issue 11
+ * will virtualize them all); every other CPU is parked in the firmware,
+ * outside the hypervisor.  A guest that could make one run (INIT and
+ * SIPI to it, as Linux's wakeup_secondary_cpu does, or an NMI into a
+ * handler it planted in the firmware's IDT) would have a CPU with all of
+ * physical memory, the hypervisor's included.  So the guest's local APIC
+ * sends no IPI that could reach another CPU: the interrupt command
+ * register is guarded in both modes (Intel SDM Vol. 3A 10.6.1 and
+ * 10.12.9; AMD APM Vol. 2 16.5 and 16.11):
+ *   xAPIC   the 4 KiB MMIO page at IA32_APIC_BASE is mapped read-only in
+ *           the guest-physical map, so every write faults (#NPF); the
+ *           store (MOV r/m32, r32 or imm32) is decoded and done by the
+ *           hypervisor, except an ICR write that is refused;
+ *   x2APIC  WRMSR 0x830 (the ICR) is intercepted.
+ * An ICR write is refused (dropped: the target never sees it, as if it
+ * ignored the IPI; logged, counted) unless it targets this CPU alone: the
+ * "self" shorthand, or no shorthand with a physical destination equal to
+ * this APIC's ID or a logical one equal to its logical ID.  A store that
+ * cannot be decoded, or an instruction fetch from the page, is #GP.  The
+ * guest may still move its APIC (wrmsr_apic_base): the guard moves with
+ * it, and the new base may not be guest RAM.
+ * The guard is armed by SHROUD_HC_GUARD_IPIS, which the loader makes when
+ * the firmware's ExitBootServices has returned: until then the firmware
+ * (the guest, but still the measured boot chain) wakes and parks its APs
+ * with INIT-SIPI-SIPI to all but itself, which the guard would refuse.
+ */
+#define APIC_REG_ID		0x020u
+#define APIC_REG_LDR		0x0d0u
+#define APIC_REG_ICR_LO		0x300u
+#define APIC_REG_ICR_HI		0x310u
+#define MSR_X2APIC_ID		0x802u
+#define MSR_X2APIC_LDR		0x80du
+#define MSR_X2APIC_ICR		0x830u
+#define ICR_DEST_LOGICAL	(1u << 11)
+#define ICR_SHORTHAND(lo)	(((lo) >> 18) & 3u)
+#define ICR_SH_NONE		0u
+#define ICR_SH_SELF		1u
+#define APIC_GUARD_NONE		(~0ull)
+
+static uint64_t apic_guard_gpa = APIC_GUARD_NONE;	/* guarded page */
+static bool ipi_guard_armed;
+static uint32_t apic_ipi_warn_budget = 16;
+uint64_t core_ipis_refused;
+
+static volatile uint32_t *apic_mmio(uint64_t base, unsigned reg)
+{
+	return (volatile uint32_t *)(uintptr_t)(base + reg);
+}
+
+/* Does ICR value (low word @lo, destination @dest) reach only this CPU?
+ * @self_id / @self_ldr: this APIC's ID and logical ID, in the mode's
+ * format (xAPIC: bits 31:24 moved down; x2APIC: the 32-bit values). */
+static bool icr_self_only(uint32_t lo, uint32_t dest, uint32_t self_id,
+			  uint32_t self_ldr)
+{
+	switch (ICR_SHORTHAND(lo)) {
+	case ICR_SH_SELF:
+		return true;
+	case ICR_SH_NONE:
+		return (lo & ICR_DEST_LOGICAL) ? dest == self_ldr
+					       : dest == self_id;
+	default:
+		return false;		/* all including / excluding self */
+	}
+}
+
+static void ipi_refused(struct vcpu *v, uint32_t lo, uint32_t dest)
+{
+	core_ipis_refused++;
+	if (log_ratelimit(&apic_ipi_warn_budget))
+		log_warn("vcpu", "cpu %u: IPI refused (ICR 0x%x, destination "
+			 "0x%x, rip 0x%llx): only this CPU is virtualized",
+			 v->id, lo, dest, (unsigned long long)v->g.rip);
+}
+
+/* Map @base's page read-only (a guarded APIC page) or back to all rights;
+ * @msr is the new IA32_APIC_BASE (xAPIC enabled: guarded). */
+static int apic_guard_set(struct vcpu *v, uint64_t msr)
+{
+	uint64_t want = ((msr & APIC_BASE_EN) && !(msr & APIC_BASE_EXTD)) ?
+			(msr & ~0xfffull) & ((1ull << 52) - 1) : APIC_GUARD_NONE;
+	int rc = 0;
+
+	if (want == apic_guard_gpa)
+		return 0;
+	if (apic_guard_gpa != APIC_GUARD_NONE)
+		rc = gpmap_map_4k(v->gpm, mk_gpa(apic_guard_gpa),
+				  mk_hpa(apic_guard_gpa), GPM_RWX);
+	if (!rc && want != APIC_GUARD_NONE)
+		rc = gpmap_map_4k(v->gpm, mk_gpa(want), mk_hpa(want), GPM_R);
+	apic_guard_gpa = rc ? APIC_GUARD_NONE : want;
+	v->ops->flush_tlb(v);
+	return rc;
+}
+
+/* SHROUD_HC_GUARD_IPIS (prot/hypercall.c calls it under prot_lock). */
+static int arm_ipi_guard(void)
+{
+	struct vcpu *v = core_current_vcpu;
+	uint64_t msr = rdmsr(MSR_APIC_BASE);
+
+	if (ipi_guard_armed)
+		return -SHROUD_EBUSY;
+	if (apic_guard_set(v, msr))
+		vcpu_stop(v, "cannot guard the local APIC page");
+	ipi_guard_armed = true;
+	log_info("vcpu", "cpu %u: IPIs to other CPUs refused from now on "
+		 "(%s mode, APIC base 0x%llx)", v->id,
+		 (msr & APIC_BASE_EXTD) ? "x2APIC" : "xAPIC",
+		 (unsigned long long)(msr & ~0xfffull));
+	return 0;
+}
+
+void core_guard_ipis(struct vcpu *v)
+{
+	(void)v;
+	hc_set_guard_ipis(arm_ipi_guard);
+}
+
+/* A write fault on the guarded APIC page: do the store, unless it is an
+ * ICR write that could reach another CPU. */
+static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
+{
+	struct gpt_walk w = guest_walker(v);
+	uint8_t b[INSN_MAX_LEN];
+	struct insn_store st;
+	unsigned n, reg = (unsigned)(gpa & 0xfff);
+	uint32_t val;
+
+	if (!(access & VACC_W) || (access & VACC_X) || (reg & 3)) {
+		inject(v, VEC_GP, true);
+		return;
+	}
+	for (n = INSN_MAX_LEN; n >= 2; n--)
+		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
+			break;
+	if (n < 2 || !insn_decode_mov_store(b, n, v->g.cs_long, &st)) {
+		if (log_ratelimit(&v->decode_warn_budget))
+			log_warn("vcpu", "cpu %u: APIC write at rip 0x%llx not "
+				 "a 32-bit MOV: #GP", v->id,
+				 (unsigned long long)v->g.rip);
+		inject(v, VEC_GP, true);
+		return;
+	}
+	val = st.imm ? st.value : (uint32_t)*gpr_slot(v, st.gpr);
+	if (reg == APIC_REG_ICR_LO) {
+		uint64_t base = apic_guard_gpa;
+		uint32_t dest = *apic_mmio(base, APIC_REG_ICR_HI) >> 24;
+
+		if (!icr_self_only(val, dest,
+				   *apic_mmio(base, APIC_REG_ID) >> 24,
+				   *apic_mmio(base, APIC_REG_LDR) >> 24)) {
+			ipi_refused(v, val, dest);
+			set_rip(v, v->g.rip + st.len);
+			return;
+		}
+	}
+	*apic_mmio(apic_guard_gpa, reg) = val;
+	set_rip(v, v->g.rip + st.len);
+}
+
+/* WRMSR 0x830 (x2APIC ICR: destination in bits 63:32): 0 written or
+ * refused (dropped), -ENG_EPERM (#GP: not in x2APIC mode). */
+static int wrmsr_x2apic_icr(struct vcpu *v, uint64_t val)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	if (!(base & APIC_BASE_EN) || !(base & APIC_BASE_EXTD))
+		return -ENG_EPERM;
+	if (ipi_guard_armed && !icr_self_only((uint32_t)val, (uint32_t)(val >> 32),
+			   (uint32_t)rdmsr(MSR_X2APIC_ID),
+			   (uint32_t)rdmsr(MSR_X2APIC_LDR))) {
+		ipi_refused(v, (uint32_t)val, (uint32_t)(val >> 32));
+		return 0;
+	}
+	wrmsr(MSR_X2APIC_ICR, val);
 	return 0;
 }
 
@@ -196,8 +392,13 @@ static void exit_msr(struct vcpu *v)
 		inject(v, VEC_GP, true);
 		return;
 	}
-	if (msr == MSR_APIC_BASE && write)
+	if (msr == MSR_APIC_BASE && write) {
 		rc = wrmsr_apic_base(val);
+		if (!rc && ipi_guard_armed &&
+		    apic_guard_set(v, rdmsr(MSR_APIC_BASE)))
+			vcpu_stop(v, "cannot move the APIC page guard");
+	} else if (msr == MSR_X2APIC_ICR && write)
+		rc = wrmsr_x2apic_icr(v, val);
 	else if (msr == MSR_EFER && write)
 		rc = wrmsr_efer(v, val);
 	else if (msr == MSR_EFER) {
@@ -373,17 +574,6 @@ static void exit_io(struct vcpu *v)
 	set_rip(v, v->g.rip + x->insn_len);
 }
 
-static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
-{
-	uint64_t *regs[16] = {
-		&v->g.rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &v->g.rsp,
-		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
-		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
-		&v->gpr.r14, &v->gpr.r15,
-	};
-
-	return regs[gpr & 15];
-}
 
 /* MOV CRn, reg: the source GPR from the hardware, or decoded. */
 static int cr_source(struct vcpu *v, unsigned want, unsigned *gpr,
@@ -566,6 +756,11 @@ static void exit_npf(struct vcpu *v)
 	struct prot_view pv = prot_view_of(v);
 	struct prot_outcome o = { PROT_NOT_MINE, 0 };
 
+	if (apic_guard_gpa != APIC_GUARD_NONE &&
+	    (v->exit.u.npf.gpa.v & ~0xfffull) == apic_guard_gpa) {
+		apic_mmio_write(v, v->exit.u.npf.gpa.v, v->exit.u.npf.access);
+		return;
+	}
 	prot_npf(&pv, v->exit.u.npf.gpa, v->exit.u.npf.access, &o);
 	switch (o.verdict) {
 	case PROT_RESUME:

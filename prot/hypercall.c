@@ -27,6 +27,21 @@ static int64_t hc_version(const struct prot_view *pv, struct hc_regs *r)
 	return 0;
 }
 
+static int (*guard_ipis_fn)(void);
+
+void hc_set_guard_ipis(int (*fn)(void))
+{
+	guard_ipis_fn = fn;
+}
+
+static int64_t hc_guard_ipis(const struct prot_view *pv, struct hc_regs *r)
+{
+	(void)pv;
+	if (r->rbx || r->rcx || r->rdx || r->rsi)
+		return -SHROUD_EINVAL;
+	return guard_ipis_fn ? guard_ipis_fn() : -SHROUD_ENOSYS;
+}
+
 static const struct hc_entry hc_table[SHROUD_HC_MAX] = {
 	[SHROUD_HC_VERSION] = { hc_version, 0 },
 	[SHROUD_HC_PROTECT] = { prot_hc_protect, 0 },
@@ -36,6 +51,7 @@ static const struct hc_entry hc_table[SHROUD_HC_MAX] = {
 	[SHROUD_HC_STATS] = { prot_hc_stats, 0 },
 	[SHROUD_HC_EVENTS] = { prot_hc_events, 0 },
 	[SHROUD_HC_KLOCK] = { prot_hc_klock, 0 },
+	[SHROUD_HC_GUARD_IPIS] = { hc_guard_ipis, 0 },
 };
 
 void hc_dispatch(const struct prot_view *pv, struct hc_regs *r)
@@ -47,7 +63,8 @@ void hc_dispatch(const struct prot_view *pv, struct hc_regs *r)
 		rc = -SHROUD_ENOSYS;
 	else if (hc_table[nr].kernel_only && pv->cpl != 0)
 		rc = -SHROUD_EPERM;
-	else if (nr != SHROUD_HC_VERSION && (!prot.enabled || !pv->cpu))
+	else if (nr != SHROUD_HC_VERSION && nr != SHROUD_HC_GUARD_IPIS &&
+		 (!prot.enabled || !pv->cpu))
 		rc = -SHROUD_ENODEV;
 	else {
 		spin_lock(&prot_lock);

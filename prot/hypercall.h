@@ -20,4 +20,12 @@ struct hc_regs {
  * @r.  Takes prot_lock. */
 void hc_dispatch(const struct prot_view *pv, struct hc_regs *r);
 
+/*
+ * hc_set_guard_ipis - the core's implementation of SHROUD_HC_GUARD_IPIS
+ * (the APIC is the core's, not the protection layer's): @fn arms the
+ * guard and returns 0 or -SHROUD_EBUSY.  Called once at init; without
+ * it the call answers -SHROUD_ENOSYS.  Runs under prot_lock.
+ */
+void hc_set_guard_ipis(int (*fn)(void));
+
 #endif /* PROT_HYPERCALL_H */

@@ -526,12 +526,14 @@ class Boot:
               that unix socket, for gdb() / phys_read() / phys_write()
     reset_pause: a reset or power-off pauses the VM, RAM kept (see the
               module's docstring; wait_paused(), pmemsave())
+    cpus:     QEMU's -smp (1 by default: only the boot CPU is virtualized,
+              and the hypervisor refuses to start the others)
     """
 
     def __init__(self, mode="shroud", cfg=None, cmd=None, cmdline=None,
                  log_dir=None, interactive=False, echo=False, tpm=True,
                  memory="512M", esp=ESP_IMG, hv_log=None, extra_args=(),
-                 gdb=False, reset_pause=False):
+                 gdb=False, reset_pause=False, cpus=1):
         if mode not in ("shroud", "plain", "direct"):
             raise ValueError(mode)
         self.mode = mode
@@ -542,6 +544,7 @@ class Boot:
         self.echo = echo
         self.tpm = tpm
         self.memory = memory
+        self.cpus = int(cpus)
         self.esp_base = esp
         self.extra_args = list(extra_args)
         self.dir = tempfile.mkdtemp(prefix="shroud-")
@@ -652,7 +655,7 @@ class Boot:
             hv_uart = ["-device",
                        "isa-serial,chardev=hv0,iobase=0x%x,irq=3" % hv_port]
         args = [QEMU, "-machine", "q35", "-accel", "tcg",
-                "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", "1",
+                "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", str(self.cpus),
                 "-nodefaults", "-nic", "none", "-display", "none",
                 "-vga", "none", "-no-reboot",
                 "-drive", "if=pflash,format=raw,unit=0,readonly=on,file="
@@ -1002,7 +1005,8 @@ def cmd_run(a):
     if a.cmd is None:
         boot = Boot(mode=mode, cfg=_overrides(a.set), cmdline=a.cmdline,
                     interactive=True, hv_log=hv_log, gdb=gdb,
-                    reset_pause=getattr(a, "reset_pause", False))
+                    reset_pause=getattr(a, "reset_pause", False),
+                    cpus=a.cpus)
         print("qemu.py: guest console follows (Ctrl-A x quits); "
               "hypervisor log: %s" % hv_log, file=sys.stderr)
         old = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1020,7 +1024,8 @@ def cmd_run(a):
                 os.unlink(keys)
     with Boot(mode=mode, cfg=_overrides(a.set), cmd=a.cmd,
               cmdline=a.cmdline, echo=True, hv_log=hv_log, gdb=gdb,
-              reset_pause=getattr(a, "reset_pause", False)) as boot:
+              reset_pause=getattr(a, "reset_pause", False),
+              cpus=a.cpus) as boot:
         rc, _ = boot.wait_cmd(a.timeout)
         try:
             boot.wait_exit(60)
@@ -1055,6 +1060,9 @@ def main(argv=None):
     r.add_argument("--reset-pause", action="store_true",
                    help="a guest reset or power-off pauses the VM (RAM "
                         "kept) instead of ending QEMU")
+    r.add_argument("--cpus", type=int, default=1,
+                   help="QEMU -smp (default 1; only the boot CPU is "
+                        "virtualized, the others are never started)")
     r.set_defaults(fn=cmd_run)
     e = sub.add_parser("esp", help="copy the ESP with a changed shroud.cfg")
     e.add_argument("out")

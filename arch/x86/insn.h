@@ -42,4 +42,27 @@ unsigned insn_decode_mov_to_cr(const uint8_t *bytes, unsigned n,
 unsigned insn_decode_mov_dr(const uint8_t *bytes, unsigned n, int long_mode,
 			    unsigned *dr, unsigned *gpr, bool *write);
 
+/* A 32-bit store to memory, decoded (insn_decode_mov_store). */
+struct insn_store {
+	unsigned len;			/* instruction length */
+	bool imm;			/* source is @value (C7 /0) */
+	unsigned gpr;			/* else source GPR 0..15, low 32 bits */
+	uint32_t value;			/* the immediate */
+};
+
+/*
+ * insn_decode_mov_store - decode a 32-bit MOV to memory, the forms a
+ * kernel uses for MMIO registers (Linux's apic_write, writel): MOV r/m32,
+ * r32 (89 /r) and MOV r/m32, imm32 (C7 /0), with a memory operand of any
+ * ModRM/SIB/displacement form (RIP-relative included), an optional REX
+ * (REX.W refused: a 64-bit store) and segment prefixes (Intel SDM Vol. 2A
+ * 2.1-2.2, Vol. 2B "MOV"; AMD APM Vol. 3, 1.2-1.4).  Operand-size (66),
+ * address-size (67), LOCK and REP prefixes, register destinations and
+ * every other opcode are refused.  Returns the length (also in @out->len),
+ * or 0 if @bytes[0..@n) is not such a store.  The destination address is
+ * not computed: the caller knows it from the fault.
+ */
+unsigned insn_decode_mov_store(const uint8_t *bytes, unsigned n,
+			       int long_mode, struct insn_store *out);
+
 #endif /* ARCH_X86_INSN_H */

@@ -36,6 +36,16 @@
  *             secret markers in what was copied (XOR-compared, as memscan
  *             does: this module holds no marker in plaintext).
  *             "shroudkm: cr3read pages=N copied=C failed=F markers=M"
+ *   sipi      the unvirtualized-CPU attacker of issue 11: write a real-mode
+ *             trampoline (it stores 0xBEEF at its own page + 0xFF0 and
+ *             halts) at physical tramp= (hex, below 1 MiB, default 0x8000;
+ *             Linux reserves the first MiB), then send INIT (assert,
+ *             de-assert), SIPI, SIPI to APIC ID dest= (default 1) through
+ *             the local APIC's ICR, as Linux's own wakeup_secondary_cpu
+ *             does, and poll the magic for up to 500 ms.  A CPU that runs
+ *             the trampoline runs outside any hypervisor, with all of
+ *             physical memory.
+ *             "shroudkm: sipi dest=D vector=0xVV started=yes|no magic=0x.."
  *   stay      the module stays loaded ("shroudkm: stay loaded"), so that
  *             its code exists before a kernel lock; then
  *               echo text > /sys/module/shroudkm/parameters/poke
@@ -76,6 +86,9 @@
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/apic.h>
+#include <linux/delay.h>
+#include <linux/io.h>
 
 static char *test = "";
 module_param(test, charp, 0444);
@@ -95,7 +108,60 @@ static char *base = "";
 module_param(base, charp, 0444);
 MODULE_PARM_DESC(base, "apicbase: new APIC base, a hex physical address");
 
+static char *tramp = "8000";
+module_param(tramp, charp, 0444);
+MODULE_PARM_DESC(tramp, "sipi: physical address of the trampoline page (hex, < 1 MiB)");
+static int dest = 1;
+module_param(dest, int, 0444);
+MODULE_PARM_DESC(dest, "sipi: APIC ID of the CPU to start");
+
 #define APICBASE_FLAGS 0xfffULL
+
+#define SIPI_MAGIC_OFF	0xff0
+#define SIPI_MAGIC	0xbeef
+
+static int test_sipi(void)
+{
+	/* real mode, CS = page >> 4, IP = 0:
+	 *   mov ax, 0xBEEF; mov cs:[0xFF0], ax; cli; hlt; jmp $-1 */
+	static const u8 code[] = { 0xb8, 0xef, 0xbe, 0x2e, 0xa3, 0xf0, 0x0f,
+				   0xfa, 0xf4, 0xeb, 0xfd };
+	unsigned long pa;
+	volatile u16 *magic;
+	void *page;
+	int i, started = 0;
+
+	if (kstrtoul(tramp, 16, &pa) || (pa & ~PAGE_MASK) || pa >= 0x100000) {
+		pr_info("shroudkm: sipi bad tramp=%s\n", tramp);
+		return -EINVAL;
+	}
+	page = memremap(pa, PAGE_SIZE, MEMREMAP_WB);
+	if (!page) {
+		pr_info("shroudkm: sipi cannot map 0x%lx\n", pa);
+		return -ENOMEM;
+	}
+	memcpy(page, code, sizeof(code));
+	magic = (volatile u16 *)((u8 *)page + SIPI_MAGIC_OFF);
+	*magic = 0;
+	wbinvd();
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, dest);
+	mdelay(10);
+	apic_icr_write(APIC_INT_LEVELTRIG | APIC_DM_INIT, dest);
+	mdelay(10);
+	for (i = 0; i < 2; i++) {
+		apic_icr_write(APIC_DM_STARTUP | (pa >> 12), dest);
+		udelay(300);
+	}
+	for (i = 0; i < 50 && !started; i++) {
+		started = *magic == SIPI_MAGIC;
+		if (!started)
+			msleep(10);
+	}
+	pr_info("shroudkm: sipi dest=%d vector=0x%02lx started=%s magic=0x%x\n",
+		dest, pa >> 12, started ? "yes" : "no", *magic);
+	memunmap(page);
+	return 0;
+}
 
 static int test_apicbase(void)
 {
@@ -407,6 +473,8 @@ static int __init shroudkm_init(void)
 		rc = test_debugregs();
 	else if (!strcmp(test, "cr3read"))
 		rc = test_cr3read();
+	else if (!strcmp(test, "sipi"))
+		rc = test_sipi();
 	else if (!strcmp(test, "stay")) {
 		pr_info("shroudkm: stay loaded\n");
 		return 0;		/* the one test that stays */

@@ -186,6 +186,11 @@ static void other_cases(char *buf, char *ro)
 	       -SHROUD_EINVAL);
 	expect("klock-args", hc(SHROUD_HC_KLOCK, 1, 0, 0, 0), -SHROUD_EINVAL);
 	expect("klock-args2", hc(SHROUD_HC_KLOCK, 0, 0, 0, 7), -SHROUD_EINVAL);
+	expect("guard-ipis-args", hc(SHROUD_HC_GUARD_IPIS, 0, 1, 0, 0),
+	       -SHROUD_EINVAL);
+	/* the loader armed it at ExitBootServices: one-way */
+	expect("guard-ipis-armed", hc(SHROUD_HC_GUARD_IPIS, 0, 0, 0, 0),
+	       -SHROUD_EBUSY);
 	expect("unknown-call", hc(SHROUD_HC_MAX, 0, 0, 0, 0), -SHROUD_ENOSYS);
 	expect("unknown-call-huge", hc(1ull << 63, 0, 0, 0, 0), -SHROUD_ENOSYS);
 }
@@ -268,7 +273,7 @@ int main(int argc, char **argv)
 	other_cases(buf, ro);
 
 	for (i = 0; i < calls; i++) {
-		uint64_t nr = rnd() % 9, a0 = pick_addr(buf, ro);
+		uint64_t nr = rnd() % (SHROUD_HC_MAX + 1), a0 = pick_addr(buf, ro);
 		int64_t r;
 
 		/* The kernel lock is one-way: never by chance (its argument

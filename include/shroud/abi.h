@@ -39,10 +39,11 @@
 
 /* ABI version: major changes break callers, minor ones only add calls. */
 #define SHROUD_ABI_MAJOR	1u
-#define SHROUD_ABI_MINOR	3u	/* 1.1: calls 1-6 (protected memory);
+#define SHROUD_ABI_MINOR	4u	/* 1.1: calls 1-6 (protected memory);
 					 * 1.2: SHROUD_EV_WIPED, QUERY's RBX/RSI
 					 * for the owner only;
-					 * 1.3: SHROUD_HC_KLOCK */
+					 * 1.3: SHROUD_HC_KLOCK;
+					 * 1.4: SHROUD_HC_GUARD_IPIS */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -244,7 +245,23 @@ struct shroud_event {
  */
 #define SHROUD_HC_KLOCK		7u
 
-#define SHROUD_HC_MAX		8u	/* one past the highest call number */
+/*
+ * SHROUD_HC_GUARD_IPIS - from now on the guest's local APIC sends no
+ * inter-processor interrupt that could reach another CPU (ABI 1.4),
+ * one-way until reset.  Only the boot CPU is virtualized: a CPU that
+ * INIT/SIPI (or an NMI into a planted handler) started would run outside
+ * the hypervisor with all of physical memory.  Such an ICR write is then
+ * dropped (the target never sees it; the hypervisor logs and counts it);
+ * IPIs to the caller's own CPU pass.  Shroud's loader calls it when the
+ * firmware's ExitBootServices has returned (the firmware's own AP
+ * wake-ups are done by then), before any code of the kernel proper runs;
+ * any CPL may call it (it only takes a capability away).
+ *   IN   no arguments (RBX = RCX = RDX = RSI = 0)
+ *   OUT  RAX = 0, -SHROUD_EBUSY (already guarded), -SHROUD_EINVAL
+ */
+#define SHROUD_HC_GUARD_IPIS	8u
+
+#define SHROUD_HC_MAX		9u	/* one past the highest call number */
 
 /* Error codes, returned negated in RAX.  Values follow Linux errno so that
  * libshroud can hand them to errno unchanged. */

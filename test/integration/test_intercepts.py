@@ -2,7 +2,9 @@
 through instructions it must intercept, run by the guest test module
 guest/kmod/shroudkm.ko (mk/kmod.mk; /lib/shroudkm.ko in the initramfs).
 One Shroud boot of its own and one control boot without the hypervisor
-(mode "plain": the same ESP, virtualize = no), both module-scoped.
+(mode "plain": the same ESP, virtualize = no), both module-scoped, both
+with two CPUs (QEMU -smp 2: the second one stays parked in the firmware,
+outside the hypervisor, and the sipi probe tries to start it).
 
 Each probe is one `insmod /lib/shroudkm.ko test=...`: the module's init
 runs the probe, prints one result line ("shroudkm: ...") and returns
@@ -25,6 +27,14 @@ twice, so its line is printed twice, and both must agree.
   test_debug_registers_*   single-stepping (DR6 from the hardware) works,
                            a hardware breakpoint is recorded but not armed
                            under Shroud; in the control it fires.
+  test_sipi_*              INIT, SIPI, SIPI to APIC ID 1 with a real-mode
+                           trampoline that writes a magic word: under
+                           Shroud the CPU never starts (the loader armed
+                           the IPI guard at ExitBootServices; every ICR
+                           write reaching another CPU is refused and
+                           logged) and the VM and its APIC keep working;
+                           in the control the CPU runs the trampoline,
+                           outside any hypervisor.
   test_apicbase_hv_range_* the APIC's MMIO window moved onto the start of
                            the hypervisor's reserved range (its log's "mem:
                            reserved" line): under Shroud the WRMSR fails
@@ -49,6 +59,8 @@ LINE_RE = re.compile(r"shroudkm: (\w+) (.*)$", re.M)
 APIC_IOMEM_RE = re.compile(r"^\s*([0-9a-f]+)-[0-9a-f]+ : Local APIC", re.M)
 APIC_DEFAULT = 0xfee00000
 APICBASE_FLAGS = 0xfff
+CPUS = 2
+IPI_REFUSED = "IPI refused"
 
 
 # ---- a shell that notices a stopped VM --------------------------------------
@@ -94,7 +106,7 @@ def check_image(b):
 
 @pytest.fixture(scope="module")
 def hvb():
-    b = shell_boot("intercepts", mode="shroud")
+    b = shell_boot("intercepts", mode="shroud", cpus=CPUS)
     try:
         check_image(b)
     except BaseException:
@@ -106,7 +118,7 @@ def hvb():
 
 @pytest.fixture(scope="module")
 def ctl():
-    b = shell_boot("intercepts-plain", mode="plain")
+    b = shell_boot("intercepts-plain", mode="plain", cpus=CPUS)
     try:
         check_image(b)
         rc, out = gsh(b, "shroudctl status")
@@ -211,6 +223,36 @@ def test_apicbase_hv_range_refused_shroud(hvb):
         % (start, out))
     vm_alive(hvb, "after apicbase (hypervisor range)")
     assert apic_base_now(hvb) == int(f["old"], 16) & ~APICBASE_FLAGS
+
+
+# ---- INIT-SIPI to the parked CPU --------------------------------------------
+
+def test_sipi_refused_shroud(hvb):
+    assert hvb.hv.text.count("IPIs to other CPUs refused from now on") == 1, (
+        "the loader did not arm the IPI guard at ExitBootServices:\n"
+        + hvb.hv.tail())
+    before = hvb.hv.text.count(IPI_REFUSED)
+    f, out = probe(hvb, "test=sipi")
+    assert f["started"] == "no", (
+        "a CPU started by the guest ran the trampoline outside the "
+        "hypervisor:\n" + out)
+    # INIT assert, de-assert, SIPI, SIPI: each ICR write refused
+    assert hvb.hv.text.count(IPI_REFUSED) >= before + 4, hvb.hv.tail()
+    vm_alive(hvb, "after sipi")
+    # The APIC still works for this CPU: its timer still ticks.
+    rc, out = gsh(hvb, "a=$(grep -m1 'LOC' /proc/interrupts); sleep 1; "
+                  "b=$(grep -m1 'LOC' /proc/interrupts); echo \"$a\"; "
+                  "echo \"$b\"")
+    locs = re.findall(r"LOC:\s+(\d+)", out)
+    assert len(locs) == 2 and int(locs[1]) > int(locs[0]), out
+
+
+def test_sipi_control_starts_cpu(ctl):
+    f, out = probe(ctl, "test=sipi")
+    assert f["started"] == "yes", (
+        "the control did not start the parked CPU: the Shroud test proves "
+        "nothing\n" + out)
+    vm_alive(ctl, "after sipi (control)")
 
 
 # ---- the control boot (no hypervisor) ---------------------------------------

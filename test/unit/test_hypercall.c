@@ -54,6 +54,19 @@ static int group_teardown(void **state)
 	return 0;
 }
 
+/* The core's side of SHROUD_HC_GUARD_IPIS, as core/vexit.c implements
+ * it: armed once, then EBUSY. */
+static int guard_calls, guard_armed;
+
+static int fake_guard_ipis(void)
+{
+	guard_calls++;
+	if (guard_armed)
+		return -SHROUD_EBUSY;
+	guard_armed = 1;
+	return 0;
+}
+
 static int setup(void **state)
 {
 	struct boot_info bi;
@@ -83,6 +96,8 @@ static int setup(void **state)
 	prot_init(&bi);
 	cpu = prot_cpu_init(0, &gpm);
 	prot_ok = prot.enabled && cpu;
+	guard_calls = guard_armed = 0;
+	hc_set_guard_ipis(fake_guard_ipis);
 	return 0;
 }
 
@@ -204,9 +219,30 @@ static void test_klock_refusals(void **state)
 	assert_false(prot_klocked());
 }
 
+/* GUARD_IPIS reaches the core's hook only with all-zero arguments, from
+ * any CPL, once (then EBUSY); without a hook it is ENOSYS. */
+static void test_guard_ipis(void **state)
+{
+	struct prot_view u = view(FG_PML4_A, 3);
+
+	(void)state;
+	assert_int_equal(hc(&u, SHROUD_HC_GUARD_IPIS, 1, 0, 0, 0).rax,
+			 ERR(SHROUD_EINVAL));
+	assert_int_equal(hc(&u, SHROUD_HC_GUARD_IPIS, 0, 0, 0, 2).rax,
+			 ERR(SHROUD_EINVAL));
+	assert_int_equal(guard_calls, 0);
+	assert_int_equal(hc(&u, SHROUD_HC_GUARD_IPIS, 0, 0, 0, 0).rax, 0);
+	assert_int_equal(hc(&u, SHROUD_HC_GUARD_IPIS, 0, 0, 0, 0).rax,
+			 ERR(SHROUD_EBUSY));
+	assert_int_equal(guard_calls, 2);
+	hc_set_guard_ipis(NULL);
+	assert_int_equal(hc(&u, SHROUD_HC_GUARD_IPIS, 0, 0, 0, 0).rax,
+			 ERR(SHROUD_ENOSYS));
+}
+
 static void test_unknown_call(void **state)
 {
-	static const uint64_t nrs[] = { SHROUD_HC_MAX, 8, 10, 0x40000000,
+	static const uint64_t nrs[] = { SHROUD_HC_MAX, 9, 10, 0x40000000,
 		0xffffffffull, 1ull << 63, ~0ull };
 	struct prot_view a = view(FG_PML4_A, 3);
 	unsigned i;
@@ -1143,8 +1179,10 @@ static int rax_ok(uint64_t nr, uint64_t rax, uint64_t cap)
 			return nr < SHROUD_HC_MAX;
 		case SHROUD_ENOSYS:
 			return nr >= SHROUD_HC_MAX;
-		case SHROUD_E2BIG: case SHROUD_EACCES: case SHROUD_EBUSY:
-		case SHROUD_ENOSPC:
+		case SHROUD_EBUSY:
+			return nr == SHROUD_HC_PROTECT ||
+			       nr == SHROUD_HC_GUARD_IPIS;
+		case SHROUD_E2BIG: case SHROUD_EACCES: case SHROUD_ENOSPC:
 			return nr == SHROUD_HC_PROTECT;
 		case SHROUD_EFAULT:
 			return nr == SHROUD_HC_PROTECT || nr == SHROUD_HC_STATS ||
@@ -1422,6 +1460,7 @@ int main(void)
 		T(test_init_enabled),
 		T(test_version),
 		T(test_unknown_call),
+		T(test_guard_ipis),
 		T(test_protect_refusals),
 		T(test_protect_overlap_busy),
 		T(test_protect_table_full),

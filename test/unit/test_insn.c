@@ -105,6 +105,70 @@ static void test_mov_dr(void **state)
 	assert_int_equal(insn_decode_mov_dr(wr_dr0_rdi, 2, 1, &dr, &gpr, &wr), 0);
 }
 
+/* MOV stores to MMIO (insn_decode_mov_store): the forms Linux's
+ * apic_write and writel compile to, and what must be refused. */
+static void test_mov_store(void **state)
+{
+	static const struct {
+		uint8_t b[16];
+		unsigned n, len, gpr;
+		bool imm;
+		uint32_t value;
+	} ok[] = {
+		/* mov [abs32], eax: 89 04 25 disp32 (apic_write's %P1) */
+		{ { 0x89, 0x04, 0x25, 0x00, 0xd3, 0x5f, 0xff }, 7, 7, 0, false, 0 },
+		/* mov [abs32], r9d: REX.R */
+		{ { 0x44, 0x89, 0x0c, 0x25, 0x10, 0x03, 0x5f, 0xff }, 8, 8, 9, false, 0 },
+		/* mov dword [abs32], 0: the EOI write */
+		{ { 0xc7, 0x04, 0x25, 0xb0, 0xd0, 0x5f, 0xff, 0, 0, 0, 0 }, 11, 11, 0, true, 0 },
+		/* mov dword [rdx+0x300], 0x4500 */
+		{ { 0xc7, 0x82, 0x00, 0x03, 0, 0, 0x00, 0x45, 0, 0 }, 10, 10, 0, true, 0x4500 },
+		{ { 0x89, 0x02 }, 2, 2, 0, false, 0 },			/* [rdx] */
+		{ { 0x89, 0x5a, 0x10 }, 3, 3, 3, false, 0 },		/* [rdx+16], ebx */
+		{ { 0x89, 0x82, 0, 3, 0, 0 }, 6, 6, 0, false, 0 },	/* [rdx+0x300] */
+		{ { 0x89, 0x44, 0x24, 0x08 }, 4, 4, 0, false, 0 },	/* [rsp+8] */
+		{ { 0x89, 0x05, 1, 2, 3, 4 }, 6, 6, 0, false, 0 },	/* [rip+d32] */
+		{ { 0x3e, 0x89, 0x02 }, 3, 3, 0, false, 0 },		/* ds: */
+		/* longer buffer than the instruction */
+		{ { 0x89, 0x02, 0x90, 0x90 }, 4, 2, 0, false, 0 },
+	};
+	static const struct {
+		uint8_t b[16];
+		unsigned n;
+	} bad[] = {
+		{ { 0x48, 0x89, 0x02 }, 3 },		/* REX.W: 64-bit store */
+		{ { 0x66, 0x89, 0x02 }, 3 },		/* 16-bit store */
+		{ { 0x67, 0x89, 0x02 }, 3 },		/* address size */
+		{ { 0xf0, 0x89, 0x02 }, 3 },		/* LOCK */
+		{ { 0x89, 0xc2 }, 2 },			/* register destination */
+		{ { 0x8b, 0x02 }, 2 },			/* a load */
+		{ { 0x87, 0x02 }, 2 },			/* xchg */
+		{ { 0xc7, 0xc0, 0, 0, 0, 0 }, 6 },	/* mov eax, imm */
+		{ { 0xc7, 0x0c, 0x25, 0, 0, 0, 0, 0, 0, 0, 0 }, 11 }, /* C7 /1 */
+		{ { 0x89, 0x04, 0x25, 0x00 }, 4 },	/* truncated disp32 */
+		{ { 0xc7, 0x02, 0, 0 }, 4 },		/* truncated imm32 */
+		{ { 0x89 }, 1 },
+	};
+	struct insn_store st;
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		assert_int_equal(insn_decode_mov_store(ok[i].b, ok[i].n, 1, &st),
+				 ok[i].len);
+		assert_int_equal(st.len, ok[i].len);
+		assert_int_equal(st.imm, ok[i].imm);
+		if (ok[i].imm)
+			assert_int_equal(st.value, ok[i].value);
+		else
+			assert_int_equal(st.gpr, ok[i].gpr);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(insn_decode_mov_store(bad[i].b, bad[i].n, 1, &st), 0);
+	/* outside 64-bit mode 0x44 is not REX (INC ESP): refused */
+	assert_int_equal(insn_decode_mov_store(ok[1].b, ok[1].n, 0, &st), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -113,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_mismatch_and_truncation),
 		cmocka_unit_test(test_mov_to_cr),
 		cmocka_unit_test(test_mov_dr),
+		cmocka_unit_test(test_mov_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

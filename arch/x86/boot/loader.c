@@ -29,6 +29,7 @@
 #include "arch/x86/boot/config.h"
 #include "arch/x86/boot/measure.h"
 #include "arch/x86/cpu.h"
+#include "include/shroud/abi.h"
 #include "mm/pgtable.h"
 
 #define CFG_PATH	L"\\EFI\\shroud\\shroud.cfg"
@@ -499,6 +500,53 @@ static EFI_STATUS start_kernel(EFI_HANDLE image, EFI_HANDLE dev,
 	return st;
 }
 
+/*
+ * The IPI guard (SHROUD_HC_GUARD_IPIS, include/shroud/abi.h) is armed
+ * when the firmware's ExitBootServices has returned: the firmware has then
+ * woken and parked its application processors for the last time, and the
+ * next code to run is the kernel's.  ExitBootServices is wrapped in the
+ * boot services table (UEFI 2.9, 4.4 "EFI Boot Services Table": the
+ * table's CRC32 is recomputed).  Linux's EFI stub calls it; a failed call
+ * (a stale map key) arms nothing, the retry does.
+ */
+static EFI_EXIT_BOOT_SERVICES firmware_ebs;
+
+static uint64_t loader_hypercall(uint64_t nr)
+{
+	uint32_t a, b, c, d;
+	uint64_t rax = nr, rbx = 0, rcx = 0, rdx = 0, rsi = 0;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
+			 : "a"(0), "c"(0));
+	/* "GenuineIntel": VMCALL (VT-x), else VMMCALL (AMD-V) */
+	if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu)
+		__asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx),
+				 "+d"(rdx), "+S"(rsi) : : "memory");
+	else
+		__asm__ volatile("vmmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx),
+				 "+d"(rdx), "+S"(rsi) : : "memory");
+	return rax;
+}
+
+static EFI_STATUS EFIAPI guarded_ebs(EFI_HANDLE image, UINTN map_key)
+{
+	EFI_STATUS st = firmware_ebs(image, map_key);
+
+	if (!EFI_ERROR(st))
+		loader_hypercall(SHROUD_HC_GUARD_IPIS);	/* no Print: no
+							 * boot services */
+	return st;
+}
+
+static void wrap_exit_boot_services(void)
+{
+	firmware_ebs = BS->ExitBootServices;
+	BS->ExitBootServices = guarded_ebs;
+	BS->Hdr.CRC32 = 0;
+	uefi_call_wrapper(BS->CalculateCrc32, 3, BS, BS->Hdr.HeaderSize,
+			  &BS->Hdr.CRC32);
+}
+
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
 	EFI_LOADED_IMAGE *self = NULL;
@@ -527,6 +575,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 			return st;
 		}
 		Print(L"shroud: running under the hypervisor\n");
+		wrap_exit_boot_services();
 	} else {
 		Print(L"shroud: virtualize=no: booting without the hypervisor\n");
 	}

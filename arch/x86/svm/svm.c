@@ -120,6 +120,8 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 	 * onto the hypervisor's memory (the host's own accesses there would
 	 * then reach the APIC); reads pass through. */
 	msrpm_set(s->msrpm, MSR_APIC_BASE, 0, 1);
+	/* x2APIC ICR writes: IPIs to other CPUs are refused (core/vexit.c). */
+	msrpm_set(s->msrpm, 0x830, 0, 1);
 	/* The system-call entry MSRs live in the VMCB (VMLOAD/VMSAVE state):
 	 * their writes are emulated here so that the kernel-integrity lock
 	 * can pin them (core/vexit.c, prot/klock.h). */

@@ -17,7 +17,7 @@ const (
 	// ABI_MAJOR is SHROUD_ABI_MAJOR of abi.h.
 	ABI_MAJOR = 1
 	// ABI_MINOR is SHROUD_ABI_MINOR of abi.h.
-	ABI_MINOR = 3
+	ABI_MINOR = 4
 	// ABI_MAGIC is SHROUD_ABI_MAGIC of abi.h.
 	ABI_MAGIC = 0x317644554f524853
 	// HC_VERSION is SHROUD_HC_VERSION of abi.h.
@@ -82,8 +82,10 @@ const (
 	EVF_CLEAR = 1
 	// HC_KLOCK is SHROUD_HC_KLOCK of abi.h.
 	HC_KLOCK = 7
+	// HC_GUARD_IPIS is SHROUD_HC_GUARD_IPIS of abi.h.
+	HC_GUARD_IPIS = 8
 	// HC_MAX is SHROUD_HC_MAX of abi.h: one past the highest call number.
-	HC_MAX = 8
+	HC_MAX = 9
 	// EPERM is SHROUD_EPERM of abi.h: caller not allowed (privilege, owner).
 	EPERM = 1
 	// ENOENT is SHROUD_ENOENT of abi.h: no such partition.
