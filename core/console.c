@@ -35,8 +35,9 @@ void core_print_counters(const struct vcpu *v)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu",
 			      vexit_names[i], (unsigned long long)v->exits[i]);
 	log_info("stats", "%s", line);
-	log_info("stats", "hypercalls=%llu frames used=%llu free=%llu",
-		 (unsigned long long)v->hypercalls,
+	log_info("stats", "hypercalls=%llu ipis_refused=%llu frames used=%llu "
+		 "free=%llu", (unsigned long long)v->hypercalls,
+		 (unsigned long long)core_ipis_refused,
 		 (unsigned long long)frame_used(),
 		 (unsigned long long)frame_free());
 }
