@@ -2,8 +2,7 @@ package shroud
 
 // Implemented in hypercall_amd64.s.
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
-func vmmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
-func vmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
+func hcall(nr, a0, a1, a2, a3 uint64, intel bool) (rax, rbx, rcx, rdx, rsi uint64)
 func clearVectorRegs()
 
 // detectCPU reports whether CPUID carries Shroud's signature (leaf
@@ -20,8 +19,5 @@ func detectCPU() (present, intel bool) {
 
 // rawCall executes the hypercall instruction of this CPU's vendor.
 func rawCall(intel bool, nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64) {
-	if intel {
-		return vmcall(nr, a0, a1, a2, a3)
-	}
-	return vmmcall(nr, a0, a1, a2, a3)
+	return hcall(nr, a0, a1, a2, a3, intel)
 }

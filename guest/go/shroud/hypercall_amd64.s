@@ -19,34 +19,26 @@ TEXT ·cpuid(SB), NOSPLIT, $0-24
 	MOVL	DX, edx+20(FP)
 	RET
 
-// func vmmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
-TEXT ·vmmcall(SB), NOSPLIT, $0-80
+// func hcall(nr, a0, a1, a2, a3 uint64, intel bool) (rax, rbx, rcx, rdx, rsi uint64)
+// intel: VMCALL (VT-x), else VMMCALL (AMD-V).
+TEXT ·hcall(SB), NOSPLIT, $0-88
 	MOVQ	nr+0(FP), AX
 	MOVQ	a0+8(FP), BX
 	MOVQ	a1+16(FP), CX
 	MOVQ	a2+24(FP), DX
 	MOVQ	a3+32(FP), SI
+	CMPB	intel+40(FP), $0
+	JNE	vmx
 	BYTE	$0x0f; BYTE $0x01; BYTE $0xd9	// VMMCALL
-	MOVQ	AX, rax+40(FP)
-	MOVQ	BX, rbx+48(FP)
-	MOVQ	CX, rcx+56(FP)
-	MOVQ	DX, rdx+64(FP)
-	MOVQ	SI, rsi+72(FP)
-	RET
-
-// func vmcall(nr, a0, a1, a2, a3 uint64) (rax, rbx, rcx, rdx, rsi uint64)
-TEXT ·vmcall(SB), NOSPLIT, $0-80
-	MOVQ	nr+0(FP), AX
-	MOVQ	a0+8(FP), BX
-	MOVQ	a1+16(FP), CX
-	MOVQ	a2+24(FP), DX
-	MOVQ	a3+32(FP), SI
+	JMP	done
+vmx:
 	BYTE	$0x0f; BYTE $0x01; BYTE $0xc1	// VMCALL
-	MOVQ	AX, rax+40(FP)
-	MOVQ	BX, rbx+48(FP)
-	MOVQ	CX, rcx+56(FP)
-	MOVQ	DX, rdx+64(FP)
-	MOVQ	SI, rsi+72(FP)
+done:
+	MOVQ	AX, rax+48(FP)
+	MOVQ	BX, rbx+56(FP)
+	MOVQ	CX, rcx+64(FP)
+	MOVQ	DX, rdx+72(FP)
+	MOVQ	SI, rsi+80(FP)
 	RET
 
 // func clearVectorRegs()
