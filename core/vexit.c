@@ -251,6 +251,7 @@ static bool icr_self_only(uint32_t lo, uint32_t dest, uint32_t self_id,
 static void ipi_refused(struct vcpu *v, uint32_t lo, uint32_t dest)
 {
 	core_ipis_refused++;
+	prot_report_ipi_refused(v->g.rip, v->g.cr3);
 	if (log_ratelimit(&apic_ipi_warn_budget))
 		log_warn("vcpu", "cpu %u: IPI refused (ICR 0x%x, destination "
 			 "0x%x, rip 0x%llx): only this CPU is virtualized",

@@ -549,16 +549,20 @@ int64_t prot_hc_events(const struct prot_view *pv, struct hc_regs *r)
 	while (k < prot.ev_n && n < cap) {
 		const struct prot_event_rec *e =
 			&prot.ev[(prot.ev_head + k) % PROT_EVENTS];
+		int system = e->owner == PROT_EV_SYSTEM;
+		struct shroud_event out = e->ev;
 
-		if (!all && e->owner != owner) {
+		if (!all && !system && e->owner != owner) {
 			k++;
 			continue;
 		}
-		if (copy_to_caller(pv, gva + n * sizeof(e->ev), &e->ev,
-				   sizeof(e->ev)))
+		if (system && !all)
+			out.gva = out.info = 0;	/* no kernel RIP for CPL > 0 */
+		if (copy_to_caller(pv, gva + n * sizeof(out), &out,
+				   sizeof(out)))
 			return n ? (int64_t)n : -SHROUD_EFAULT;
 		n++;
-		if (clear)
+		if (clear && (all || !system))
 			prot_event_remove(k);
 		else
 			k++;

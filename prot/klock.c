@@ -143,6 +143,7 @@ static int refuse(const struct prot_view *pv, uint64_t at, const char *what)
 	static uint32_t budget = 32;	/* guest-triggered */
 
 	kl.refused++;
+	prot_system_event(SHROUD_EV_KLOCK, pv->rip, pv->cr3);
 	if (log_ratelimit(&budget))
 		log_warn("prot", "kernel lock: %s at gpa/cr/msr 0x%llx refused: rip "
 			 "0x%llx cr3 0x%llx cpl %u (#GP to the guest; %llu "

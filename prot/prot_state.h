@@ -44,8 +44,9 @@ struct prot_part {
 
 struct prot_event_rec {
 	struct shroud_event ev;
-	uint64_t owner;		/* who may read it */
+	uint64_t owner;		/* who may read it; PROT_EV_SYSTEM: anyone */
 };
+#define PROT_EV_SYSTEM	(~0ull)	/* no page-table root is all ones */
 
 struct prot_stats {
 	uint64_t faults, denials, foreign_reads, tamper, anomalies, remaps;
@@ -98,6 +99,9 @@ int prot_run(struct prot_cpu *c, struct mpe_event *ev) ENG_WUR;
 void prot_event_remove(uint32_t k);
 /* Queue a guest-visible event for partition @part (MPE id). */
 void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info);
+/* A system event (SHROUD_EV_KLOCK, SHROUD_EV_IPI; abi.h): for every
+ * caller, @rip and @cr3 for CPL 0 callers only.  Caller holds prot_lock. */
+void prot_system_event(uint32_t type, uint64_t rip, uint64_t cr3);
 #define GFN_LOST	(~0ull)	/* page given up by its owner (REMAP, exit) */
 
 /* Wipe page @page of partition @id and return its frame to ordinary

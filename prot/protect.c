@@ -144,6 +144,29 @@ void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
 	prot.ev_n++;
 }
 
+void prot_system_event(uint32_t type, uint64_t rip, uint64_t cr3)
+{
+	struct prot_event_rec *e;
+
+	if (prot.ev_n == PROT_EVENTS)
+		ring_make_room(PROT_EV_SYSTEM);
+	e = &prot.ev[(prot.ev_head + prot.ev_n) % PROT_EVENTS];
+	e->ev.type = type;
+	e->ev.part_id = 0;
+	e->ev.seq = ++prot.ev_seq;
+	e->ev.gva = rip;
+	e->ev.info = cr3;
+	e->owner = PROT_EV_SYSTEM;
+	prot.ev_n++;
+}
+
+void prot_report_ipi_refused(uint64_t rip, uint64_t cr3)
+{
+	spin_lock(&prot_lock);
+	prot_system_event(SHROUD_EV_IPI, rip, cr3);
+	spin_unlock(&prot_lock);
+}
+
 static void exec_raise(void *ctx, const struct mpe_action *a)
 {
 	struct prot_cpu *c = ctx;

@@ -96,6 +96,10 @@ void prot_cr3_write(const struct prot_view *pv, uint64_t new_cr3);
  */
 void prot_idle(const struct prot_view *pv);
 
+/* The core refused an IPI (SHROUD_HC_GUARD_IPIS): a SHROUD_EV_IPI system
+ * event with the guest's @rip and @cr3.  Takes prot_lock. */
+void prot_report_ipi_refused(uint64_t rip, uint64_t cr3);
+
 /*
  * prot_intercepts - which intercepts the layer needs now: CR3 writes while
  * any owner-only partition exists, HLT while owner-only frames are clear.

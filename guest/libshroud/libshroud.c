@@ -522,7 +522,8 @@ const char *shroud_tier_name(unsigned t)
 const char *shroud_event_name(unsigned t)
 {
 	static const char *const n[] = { "?", "DENIED", "TAMPER", "ANOMALY",
-					 "REMAP", "FOREIGN_READ", "WIPED" };
+					 "REMAP", "FOREIGN_READ", "WIPED",
+					 "KLOCK", "IPI" };
 
 	return t < sizeof(n) / sizeof(n[0]) ? n[t] : "?";
 }

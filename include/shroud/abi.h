@@ -43,7 +43,8 @@
 					 * 1.2: SHROUD_EV_WIPED, QUERY's RBX/RSI
 					 * for the owner only;
 					 * 1.3: SHROUD_HC_KLOCK;
-					 * 1.4: SHROUD_HC_GUARD_IPIS */
+					 * 1.4: SHROUD_HC_GUARD_IPIS, system
+					 * events (EV_KLOCK, EV_IPI) */
 #define SHROUD_ABI_VERSION	((SHROUD_ABI_MAJOR << 16) | SHROUD_ABI_MINOR)
 #define SHROUD_ABI_VERSION_MAJOR(v) (((uint32_t)(v) >> 16) & 0xffffu)
 #define SHROUD_ABI_VERSION_MINOR(v) ((uint32_t)(v) & 0xffffu)
@@ -216,6 +217,16 @@ struct shroud_event {
 #define SHROUD_EV_WIPED		6u	/* a clear frame could not be re-encrypted:
 					 * wiped (its contents are lost, never
 					 * left clear); ABI 1.2 */
+/* System events (ABI 1.4): not of a partition (part_id 0), seen by every
+ * caller; gva = the guest RIP and info = the guest CR3 of the refused
+ * instruction for CPL 0 callers, both 0 for the others (a kernel RIP
+ * would leak the kernel's layout).  A CPL 3 caller's EVF_CLEAR leaves
+ * them in the ring. */
+#define SHROUD_EV_KLOCK		7u	/* the kernel-integrity lock refused a
+					 * kernel fetch, a text write, a pinned
+					 * register or MSR write, or LIDT */
+#define SHROUD_EV_IPI		8u	/* an IPI that could reach another CPU
+					 * was refused (SHROUD_HC_GUARD_IPIS) */
 
 /*
  * SHROUD_HC_EVENTS - read (and optionally clear) the events of the

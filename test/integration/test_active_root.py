@@ -233,6 +233,16 @@ def test_klock_user_programs_run(lb):
     vm_alive(lb, "user programs under the lock")
 
 
+def klock_events(b):
+    """The SHROUD_EV_KLOCK system events `shroudctl events` (CPL 3) sees:
+    [(gva, info)]; the kernel RIP and CR3 are withheld (0) from it."""
+    rc, out = gsh(b, "shroudctl events")
+    assert rc == 0, out
+    return [(int(g, 16), int(i, 16)) for g, i in
+            re.findall(r"^\d+ KLOCK part=0 gva=(0x[0-9a-f]+) "
+                       r"info=(0x[0-9a-f]+)$", out, re.M)]
+
+
 def test_klock_new_module_refused(ab, lb):
     rc, out = gsh(ab, "dmesg -c >/dev/null; insmod %s test=invd; dmesg"
                   % KMOD)
@@ -240,6 +250,7 @@ def test_klock_new_module_refused(ab, lb):
         "run without the lock:\n" + out
     before = lb.hv.text.count("kernel execution outside its text")
     refused = hv_stats(lb)["klock_refused"]
+    events = len(klock_events(lb))
     rc, out = gsh(lb, "dmesg -c >/dev/null; insmod %s test=invd; echo "
                   "insmod_rc=$?; dmesg" % KMOD)
     assert "shroudkm: invd done" not in out, \
@@ -247,6 +258,10 @@ def test_klock_new_module_refused(ab, lb):
     assert lb.hv.text.count("kernel execution outside its text") > before, \
         lb.hv.tail()
     assert hv_stats(lb)["klock_refused"] > refused
+    # Shroud's own report: an event every caller sees, without the RIP.
+    now = klock_events(lb)
+    assert len(now) > events, "no KLOCK event for the refused fetch"
+    assert all(e == (0, 0) for e in now), now
     vm_alive(lb, "after the refused module")
 
 

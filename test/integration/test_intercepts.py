@@ -236,8 +236,12 @@ def test_sipi_refused_shroud(hvb):
     assert f["started"] == "no", (
         "a CPU started by the guest ran the trampoline outside the "
         "hypervisor:\n" + out)
-    # INIT assert, de-assert, SIPI, SIPI: each ICR write refused
+    # INIT assert, de-assert, SIPI, SIPI: each ICR write refused, logged
+    # and reported as an IPI event (without RIP and CR3 to CPL 3)
     assert hvb.hv.text.count(IPI_REFUSED) >= before + 4, hvb.hv.tail()
+    rc, out = gsh(hvb, "shroudctl events")
+    assert len(re.findall(r"^\d+ IPI part=0 gva=0x0 info=0x0$", out,
+                          re.M)) >= 4, out
     vm_alive(hvb, "after sipi")
     # The APIC still works for this CPU: its timer still ticks.
     rc, out = gsh(hvb, "a=$(grep -m1 'LOC' /proc/interrupts); sleep 1; "

@@ -748,6 +748,34 @@ static void test_npf_owner_kernel_refused_under_owner_user(void **state)
  * cleared, only the free CR bits may change, entry MSRs keep their
  * values, LIDT is refused; a second lock is EBUSY.
  */
+/* After test_klock_and_pins' refusals (2 faults, 5 pins, LIDT: 8): each a
+ * SHROUD_EV_KLOCK system event; CPL 3 sees them without RIP and CR3 and
+ * cannot clear them, CPL 0 sees both and clears them. */
+static void klock_system_events(struct prot_view *k, struct prot_view *u)
+{
+	struct shroud_event ev[16];
+	unsigned i;
+
+	k->rip = 0xffffffff81001234ull;
+	assert_int_equal(prot_idtr_write(k), -ENG_EPERM);	/* the 9th */
+	assert_int_equal(hc(u, SHROUD_HC_EVENTS, FG_BUF_GVA, 16,
+			    SHROUD_EVF_CLEAR, 0).rax, 9);
+	memcpy(ev, fg.ram + FG_BUF_GPA, sizeof(ev));
+	for (i = 0; i < 9; i++) {
+		assert_int_equal(ev[i].type, SHROUD_EV_KLOCK);
+		assert_int_equal(ev[i].part_id, 0);
+		assert_int_equal(ev[i].gva, 0);
+		assert_int_equal(ev[i].info, 0);
+	}
+	assert_int_equal(hc(k, SHROUD_HC_EVENTS, FG_BUF_GVA, 16,
+			    SHROUD_EVF_CLEAR, 0).rax, 9);
+	memcpy(ev, fg.ram + FG_BUF_GPA, sizeof(ev));
+	assert_int_equal(ev[8].gva, 0xffffffff81001234ull);
+	assert_int_equal(ev[8].info, FG_PML4_A);
+	assert_true(ev[8].seq > ev[0].seq);
+	assert_int_equal(hc(u, SHROUD_HC_EVENTS, FG_BUF_GVA, 16, 0, 0).rax, 0);
+}
+
 static void test_klock_and_pins(void **state)
 {
 	struct prot_view k = view(FG_PML4_A, 0), u = view(FG_PML4_A, 3);
@@ -804,6 +832,7 @@ static void test_klock_and_pins(void **state)
 	assert_int_equal(prot_msr_write(&k, 0xc0000082u, false, 0x1234,
 					0x5678), -ENG_EPERM);
 	assert_int_equal(prot_idtr_write(&k), -ENG_EPERM);
+	klock_system_events(&k, &u);
 }
 
 static void test_npf_confidential_unmapped_only(void **state)

@@ -76,6 +76,10 @@ const (
 	EV_FOREIGN_READ = 5
 	// EV_WIPED is SHROUD_EV_WIPED of abi.h.
 	EV_WIPED = 6
+	// EV_KLOCK is SHROUD_EV_KLOCK of abi.h.
+	EV_KLOCK = 7
+	// EV_IPI is SHROUD_EV_IPI of abi.h.
+	EV_IPI = 8
 	// HC_EVENTS is SHROUD_HC_EVENTS of abi.h.
 	HC_EVENTS = 6
 	// EVF_CLEAR is SHROUD_EVF_CLEAR of abi.h.
