@@ -107,7 +107,7 @@ type Info struct {
 	Protect bool   // protected memory is offered (ABI 1.1 or later)
 }
 
-// String gives "ABI 1.3, Shroud 0.9.0".
+// String gives e.g. "ABI 1.4, Shroud 0.1.0".
 func (i Info) String() string {
 	return fmt.Sprintf("ABI %d.%d, Shroud %d.%d.%d", i.ABI>>16, i.ABI&0xffff,
 		i.Version>>16&0xff, i.Version>>8&0xff, i.Version&0xff)
