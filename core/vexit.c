@@ -197,9 +197,11 @@ static int wrmsr_apic_base(uint64_t val)
  *           hypervisor, except an ICR write that is refused;
  *   x2APIC  WRMSR 0x830 (the ICR) is intercepted.
  * An ICR write is refused (dropped: the target never sees it, as if it
- * ignored the IPI; logged, counted) unless it targets this CPU alone: the
- * "self" shorthand, or no shorthand with a physical destination equal to
- * this APIC's ID or a logical one equal to its logical ID.  A store that
+ * ignored the IPI; logged, counted, a SHROUD_EV_IPI event) unless it is a
+ * fixed, lowest-priority or NMI interrupt that targets this CPU alone:
+ * the "self" shorthand, or no shorthand with a physical destination equal
+ * to this APIC's ID or a logical one equal to its logical ID.  INIT,
+ * SIPI and SMI are refused even to this CPU.  A store that
  * cannot be decoded, or an instruction fetch from the page, is #GP.  The
  * guest may still move its APIC (wrmsr_apic_base): the guard moves with
  * it, and the new base may not be guest RAM.
@@ -216,6 +218,10 @@ static int wrmsr_apic_base(uint64_t val)
 #define MSR_X2APIC_LDR		0x80du
 #define MSR_X2APIC_ICR		0x830u
 #define ICR_DEST_LOGICAL	(1u << 11)
+#define ICR_MODE(lo)		(((lo) >> 8) & 7u)
+#define ICR_MODE_FIXED		0u
+#define ICR_MODE_LOWEST		1u
+#define ICR_MODE_NMI		4u
 #define ICR_SHORTHAND(lo)	(((lo) >> 18) & 3u)
 #define ICR_SH_NONE		0u
 #define ICR_SH_SELF		1u
@@ -234,9 +240,14 @@ static volatile uint32_t *apic_mmio(uint64_t base, unsigned reg)
 /* Does ICR value (low word @lo, destination @dest) reach only this CPU?
  * @self_id / @self_ldr: this APIC's ID and logical ID, in the mode's
  * format (xAPIC: bits 31:24 moved down; x2APIC: the 32-bit values). */
-static bool icr_self_only(uint32_t lo, uint32_t dest, uint32_t self_id,
+static bool icr_allowed(uint32_t lo, uint32_t dest, uint32_t self_id,
 			  uint32_t self_ldr)
 {
+	/* INIT, SIPI, SMI and the reserved modes: not even to itself (an
+	 * INIT would restart this CPU under the hypervisor). */
+	if (ICR_MODE(lo) != ICR_MODE_FIXED && ICR_MODE(lo) != ICR_MODE_LOWEST &&
+	    ICR_MODE(lo) != ICR_MODE_NMI)
+		return false;
 	switch (ICR_SHORTHAND(lo)) {
 	case ICR_SH_SELF:
 		return true;
@@ -332,7 +343,7 @@ static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 		uint64_t base = apic_guard_gpa;
 		uint32_t dest = *apic_mmio(base, APIC_REG_ICR_HI) >> 24;
 
-		if (!icr_self_only(val, dest,
+		if (!icr_allowed(val, dest,
 				   *apic_mmio(base, APIC_REG_ID) >> 24,
 				   *apic_mmio(base, APIC_REG_LDR) >> 24)) {
 			ipi_refused(v, val, dest);
@@ -352,7 +363,7 @@ static int wrmsr_x2apic_icr(struct vcpu *v, uint64_t val)
 
 	if (!(base & APIC_BASE_EN) || !(base & APIC_BASE_EXTD))
 		return -ENG_EPERM;
-	if (ipi_guard_armed && !icr_self_only((uint32_t)val, (uint32_t)(val >> 32),
+	if (ipi_guard_armed && !icr_allowed((uint32_t)val, (uint32_t)(val >> 32),
 			   (uint32_t)rdmsr(MSR_X2APIC_ID),
 			   (uint32_t)rdmsr(MSR_X2APIC_LDR))) {
 		ipi_refused(v, (uint32_t)val, (uint32_t)(val >> 32));
@@ -861,6 +872,10 @@ void vexit_handle(struct vcpu *v)
 		/* A triple fault resets the machine on hardware: so here,
 		 * after the wipe. */
 		core_reset(v, "guest shutdown (triple fault)");
+	case VEXIT_INIT:
+		/* An INIT from outside the guest's APIC (the IPI guard drops
+		 * the guest's own): the CPU would start over under us. */
+		core_reset(v, "INIT signal");
 	case VEXIT_OTHER:
 	default:
 		log_err("vcpu", "unexpected #VMEXIT code 0x%llx",

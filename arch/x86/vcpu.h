@@ -72,6 +72,7 @@ enum vexit_reason {
 	VEXIT_SHUTDOWN, VEXIT_INVD, VEXIT_XSETBV, VEXIT_DR_ACCESS,
 	VEXIT_CR_PIN_WRITE,		/* a write of CR0 or CR4 (u.cr.cr) */
 	VEXIT_IDTR_WRITE,		/* LIDT */
+	VEXIT_INIT,			/* an INIT signal reached this CPU */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };

@@ -46,6 +46,11 @@
  *             the trampoline runs outside any hypervisor, with all of
  *             physical memory.
  *             "shroudkm: sipi dest=D vector=0xVV started=yes|no magic=0x.."
+ *   selfinit  an INIT IPI to this CPU itself (the "self" shorthand): on
+ *             hardware it restarts the CPU, under a hypervisor that does not
+ *             stop it in the middle of the hypervisor, with keys and clear
+ *             frames left in RAM.  Interrupts off; if the CPU is still here
+ *             10 ms later: "shroudkm: selfinit survived".
  *   stay      the module stays loaded ("shroudkm: stay loaded"), so that
  *             its code exists before a kernel lock; then
  *               echo text > /sys/module/shroudkm/parameters/poke
@@ -119,6 +124,19 @@ MODULE_PARM_DESC(dest, "sipi: APIC ID of the CPU to start");
 
 #define SIPI_MAGIC_OFF	0xff0
 #define SIPI_MAGIC	0xbeef
+
+static int test_selfinit(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	apic_icr_write(APIC_DEST_SELF | APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
+		       APIC_DM_INIT, 0);
+	mdelay(10);
+	local_irq_restore(flags);
+	pr_info("shroudkm: selfinit survived\n");
+	return 0;
+}
 
 static int test_sipi(void)
 {
@@ -475,6 +493,8 @@ static int __init shroudkm_init(void)
 		rc = test_cr3read();
 	else if (!strcmp(test, "sipi"))
 		rc = test_sipi();
+	else if (!strcmp(test, "selfinit"))
+		rc = test_selfinit();
 	else if (!strcmp(test, "stay")) {
 		pr_info("shroudkm: stay loaded\n");
 		return 0;		/* the one test that stays */

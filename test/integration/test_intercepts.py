@@ -35,6 +35,10 @@ twice, so its line is printed twice, and both must agree.
                            logged) and the VM and its APIC keep working;
                            in the control the CPU runs the trampoline,
                            outside any hypervisor.
+  test_selfinit_*          an INIT IPI to the CPU itself: under Shroud it is
+                           refused (even to itself) and the module carries
+                           on; in the control (last: it restarts the
+                           control VM) the CPU starts over in the firmware.
   test_apicbase_hv_range_* the APIC's MMIO window moved onto the start of
                            the hypervisor's reserved range (its log's "mem:
                            reserved" line): under Shroud the WRMSR fails
@@ -251,6 +255,14 @@ def test_sipi_refused_shroud(hvb):
     assert len(locs) == 2 and int(locs[1]) > int(locs[0]), out
 
 
+def test_selfinit_refused_shroud(hvb):
+    before = hvb.hv.text.count(IPI_REFUSED)
+    f, out = probe(hvb, "test=selfinit")
+    assert "shroudkm: selfinit survived" in out, out
+    assert hvb.hv.text.count(IPI_REFUSED) > before, hvb.hv.tail()
+    vm_alive(hvb, "after selfinit")
+
+
 def test_sipi_control_starts_cpu(ctl):
     f, out = probe(ctl, "test=sipi")
     assert f["started"] == "yes", (
@@ -279,3 +291,13 @@ def test_apicbase_hv_range_control_moves(hvb, ctl):
     assert int(f["now"], 16) == tried, out
     assert f["restored"] == "0", out
     vm_alive(ctl, "after apicbase (control)")
+
+
+def test_selfinit_control_restarts_cpu(ctl):
+    """Last (it ends the control VM): without the hypervisor the INIT
+    restarts the CPU, which starts the firmware over."""
+    mark = ctl.console.pos
+    ctl.send("insmod %s test=selfinit\n" % KMOD)
+    ctl.expect(r"BdsDxe|Shroud loader", 300)
+    assert "shroudkm: selfinit survived" not in ctl.console.text[mark:], (
+        ctl.console.text[mark:])

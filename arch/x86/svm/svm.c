@@ -143,9 +143,13 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 	/* Every MOV to or from DR0-DR15 (15.9): the host's DR0-DR3 hold the
 	 * master key; core/vexit.c emulates the guest's debug registers. */
 	c->intercept_dr = 0xffffffffu;
+	/* INIT (15.13.3) would reset this CPU under the hypervisor, keys
+	 * and clear frames left in RAM: a #VMEXIT, which the core turns
+	 * into a reset after the wipe. */
 	c->intercept1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_MSR_PROT |
 			SVM_INTERCEPT1_IOIO_PROT | SVM_INTERCEPT1_SHUTDOWN |
-			SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_INVD;
+			SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_INVD |
+			SVM_INTERCEPT1_INIT;
 	/* VMRUN must be intercepted (15.5.1); the other SVM instructions
 	 * would work on host physical memory: the guest gets #UD.  XSETBV:
 	 * the guest's XCR0 stays live on the host, where the XSAVE bracket
