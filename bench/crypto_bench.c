@@ -24,6 +24,7 @@
 static uint8_t frames[BATCH][4096] __attribute__((aligned(4096)));
 static uint8_t material[AEM_KEY_BYTES];
 static struct aem_page_key key_vaes, key_aesni, key_reg;
+static struct aesreg_ctx reg_xts, reg_gcm;	/* KDF inputs of key_reg */
 static mbedtls_aes_xts_context mb_xts;
 static mbedtls_gcm_context mb_gcm;
 static EVP_CIPHER_CTX *ossl_xts, *ossl_gcm;
@@ -136,8 +137,10 @@ static int setup(bool *have_vaes)
 	    aem_page_key_setup(&key_aesni, material))
 		return -1;
 	memset(aesreg_test_master, 0x5a, sizeof(aesreg_test_master));
+	aesreg_ctx_init(&reg_xts, AESREG_LABEL_XTS, 1, 0, material, 256);
+	aesreg_ctx_init(&reg_gcm, AESREG_LABEL_GCM, 1, 0, material, 128);
 	if (aem_cipher_select(AEM_BACKEND_REGKEY) ||
-	    aem_page_key_setup_reg(&key_reg, 1, 0, material))
+	    aem_page_key_setup_reg(&key_reg, &reg_xts, &reg_gcm))
 		return -1;
 	mbedtls_aes_xts_init(&mb_xts);
 	mbedtls_gcm_init(&mb_gcm);

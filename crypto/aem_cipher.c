@@ -134,18 +134,16 @@ int aem_page_key_setup(struct aem_page_key *k,
 	return 0;
 }
 
-int aem_page_key_setup_reg(struct aem_page_key *k, uint32_t part_id,
-			   uint32_t epoch, const uint8_t nonce8[8])
+int aem_page_key_setup_reg(struct aem_page_key *k, const struct aesreg_ctx *xts,
+			   const struct aesreg_ctx *gcm)
 {
-	if (!k || !nonce8)
+	if (!k || !xts || !gcm)
 		return -ENG_EINVAL;
 	memset(k, 0, sizeof(*k));
 	if (g_backend != AEM_BACKEND_REGKEY)
 		return -ENG_ENODEV;
-	aesreg_ctx_init(&k->reg_xts, AESREG_LABEL_XTS, part_id, epoch, nonce8,
-			256);
-	aesreg_ctx_init(&k->reg_gcm, AESREG_LABEL_GCM, part_id, epoch, nonce8,
-			128);
+	k->reg_xts = *xts;
+	k->reg_gcm = *gcm;
 	k->backend = AEM_BACKEND_REGKEY;
 	k->live = 1;
 	return 0;

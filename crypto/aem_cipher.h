@@ -100,11 +100,13 @@ void aem_cipher_mask_cpu(uint32_t mask);
  * if no back end is selected, -ENG_ENOSPC if mbedTLS's slab is full. */
 int aem_page_key_setup(struct aem_page_key *k,
 		       const uint8_t material[AEM_KEY_BYTES]) ENG_WUR;
-/* REGKEY back end: record which key (part_id, epoch, the boot nonce's
- * first 8 bytes) the frame calls derive; no key material is involved.
- * 0, -ENG_ENODEV if REGKEY is not the selected back end, -ENG_EINVAL. */
-int aem_page_key_setup_reg(struct aem_page_key *k, uint32_t part_id,
-			   uint32_t epoch, const uint8_t nonce8[8]) ENG_WUR;
+/* REGKEY back end: record which keys the frame calls derive, as the KDF
+ * inputs @xts and @gcm (aesreg_ctx_init, crypto/aes_reg.h: the key
+ * hierarchy's layout of part_id, epoch and boot nonce); no key material
+ * is involved.  0, -ENG_ENODEV if REGKEY is not the selected back end,
+ * -ENG_EINVAL. */
+int aem_page_key_setup_reg(struct aem_page_key *k, const struct aesreg_ctx *xts,
+			   const struct aesreg_ctx *gcm) ENG_WUR;
 void aem_page_key_wipe(struct aem_page_key *k);
 
 /* One frame in place (frame: AEM_FRAME_BYTES, any alignment, 16 preferred).

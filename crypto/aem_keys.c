@@ -129,8 +129,15 @@ static int key_make(const struct aem *a, uint32_t part_id, uint32_t epoch,
 	uint8_t m[AEM_KEY_BYTES];
 	int rc;
 
-	if (a->regkeys)
-		return aem_page_key_setup_reg(k, part_id, epoch, a->nonce);
+	if (a->regkeys) {
+		struct aesreg_ctx xts, gcm;
+
+		aesreg_ctx_init(&xts, AESREG_LABEL_XTS, part_id, epoch,
+				a->nonce, 256);
+		aesreg_ctx_init(&gcm, AESREG_LABEL_GCM, part_id, epoch,
+				a->nonce, 128);
+		return aem_page_key_setup_reg(k, &xts, &gcm);
+	}
 	rc = aem_derive_partition_key(a, part_id, epoch, m);
 	if (!rc)
 		rc = aem_page_key_setup(k, m);
