@@ -36,6 +36,9 @@ extern bool core_reset_wipe;
 
 /* The hypervisor's reserved memory [base, end) (HPA = GPA). */
 extern uint64_t core_hv_base, core_hv_end;
+/* End of the host's identity map (HPA), the APIC page must lie below it:
+ * the IPI guard does the guest's APIC stores through it. */
+extern uint64_t core_phys_top;
 
 /* Offer SHROUD_HC_GUARD_IPIS (core/vexit.c): once armed, every IPI that
  * could reach a CPU other than @v's is refused (the local APIC's ICR in

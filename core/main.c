@@ -34,7 +34,7 @@ extern char __core_start[], __core_end[], host_stack_top[];
 #define GPM_MAX_BITS	40u	/* map at most 1 TiB of guest-physical space */
 
 uint16_t core_log_port;
-uint64_t core_hv_base, core_hv_end;
+uint64_t core_hv_base, core_hv_end, core_phys_top;
 bool core_reset_wipe = true;
 struct vcpu *core_current_vcpu;
 static struct vcpu boot_vcpu;
@@ -165,6 +165,7 @@ void core_main(struct boot_info *bi)
 	core_log_port = bi->log_port;
 	core_hv_base = bi->hv_base;
 	core_hv_end = bi->hv_base + bi->hv_size;
+	core_phys_top = bi->phys_top;
 	core_reset_wipe = bi->reset_wipe != 0;
 	uart_init(core_log_port);
 	log_init(log_putc, (enum log_level)bi->log_level);

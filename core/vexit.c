@@ -175,8 +175,11 @@ static int wrmsr_apic_base(uint64_t val)
 		return -ENG_EPERM;		/* disabled -> x2APIC directly */
 	if (base < core_hv_end && base + 0x1000 > core_hv_base)
 		return -ENG_EPERM;		/* onto the hypervisor's memory */
-	if ((val & APIC_BASE_EN) && gmem_is_ram(base, 0x1000))
-		return -ENG_EPERM;		/* onto guest RAM (the IPI guard) */
+	if ((val & APIC_BASE_EN) && (gmem_is_ram(base, 0x1000) ||
+				     base + 0x1000 > core_phys_top))
+		return -ENG_EPERM;		/* onto guest RAM, or where the
+						 * host cannot reach it (the IPI
+						 * guard does its stores) */
 	wrmsr(MSR_APIC_BASE, (val & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP));
 	return 0;
 }
