@@ -28,7 +28,9 @@ Shroud boot.
                           open in the ordinary boot (the control).
   test_klock_*            the kernel-integrity lock (kernel_lock = yes):
                           applied once, a module loaded after it never
-                          runs (the control: it runs in the ordinary boot),
+                          runs, nor a seccomp filter the kernel JIT-compiles
+                          after it (bpfjit; the controls: both run in the
+                          ordinary boot), each refusal is a KLOCK event,
                           user programs (static and dynamic) still work.
 After each attack the owner recomputes (SIGUSR1) and must get its own
 SHA-256: it never computes on ciphertext the attack left behind, and the
@@ -263,6 +265,28 @@ def test_klock_new_module_refused(ab, lb):
     assert len(now) > events, "no KLOCK event for the refused fetch"
     assert all(e == (0, 0) for e in now), now
     vm_alive(lb, "after the refused module")
+
+
+def test_klock_bpf_jit_refused(ab, lb):
+    """Kernel code made at run time: a seccomp filter the kernel JIT-
+    compiles (bpfjit).  Unlocked (the control) the filter runs on every
+    system call; under the lock the JIT image never runs: the write of it
+    into executable memory, or the first fetch from it, is refused (#GP,
+    an oops that kills bpfjit), a KLOCK event, and the VM lives."""
+    rc, out = gsh(ab, "bpfjit; echo bpfjit_rc=$?")
+    assert "bpfjit: jit_enable=1" in out, out
+    assert "bpfjit: filter ran" in out and "bpfjit_rc=0" in out, \
+        "control: the unlocked kernel did not run the JIT filter:\n" + out
+    refused = hv_stats(lb)["klock_refused"]
+    events = len(klock_events(lb))
+    rc, out = gsh(lb, "bpfjit; echo bpfjit_rc=$?")
+    assert "bpfjit: jit_enable=1" in out, out
+    assert "bpfjit: filter ran" not in out, \
+        "a JIT image made after the lock ran in the kernel:\n" + out
+    assert "bpfjit_rc=0" not in out, out
+    assert hv_stats(lb)["klock_refused"] > refused, lb.hv.tail()
+    assert len(klock_events(lb)) > events
+    vm_alive(lb, "after the refused JIT filter")
 
 
 def poke(b, what):
