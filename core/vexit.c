@@ -7,6 +7,7 @@
  * cannot continue from stops the guest, with the reason logged.
  */
 #include "core/core.h"
+#include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/insn.h"
 #include "base/log.h"
@@ -213,21 +214,6 @@ static int wrmsr_apic_base(uint64_t val)
  * (the guest, but still the measured boot chain) wakes and parks its APs
  * with INIT-SIPI-SIPI to all but itself, which the guard would refuse.
  */
-#define APIC_REG_ID		0x020u
-#define APIC_REG_LDR		0x0d0u
-#define APIC_REG_ICR_LO		0x300u
-#define APIC_REG_ICR_HI		0x310u
-#define MSR_X2APIC_ID		0x802u
-#define MSR_X2APIC_LDR		0x80du
-#define MSR_X2APIC_ICR		0x830u
-#define ICR_DEST_LOGICAL	(1u << 11)
-#define ICR_MODE(lo)		(((lo) >> 8) & 7u)
-#define ICR_MODE_FIXED		0u
-#define ICR_MODE_LOWEST		1u
-#define ICR_MODE_NMI		4u
-#define ICR_SHORTHAND(lo)	(((lo) >> 18) & 3u)
-#define ICR_SH_NONE		0u
-#define ICR_SH_SELF		1u
 #define APIC_GUARD_NONE		(~0ull)
 
 static uint64_t apic_guard_gpa = APIC_GUARD_NONE;	/* guarded page */
@@ -238,28 +224,6 @@ uint64_t core_ipis_refused;
 static volatile uint32_t *apic_mmio(uint64_t base, unsigned reg)
 {
 	return (volatile uint32_t *)(uintptr_t)(base + reg);
-}
-
-/* Does ICR value (low word @lo, destination @dest) reach only this CPU?
- * @self_id / @self_ldr: this APIC's ID and logical ID, in the mode's
- * format (xAPIC: bits 31:24 moved down; x2APIC: the 32-bit values). */
-static bool icr_allowed(uint32_t lo, uint32_t dest, uint32_t self_id,
-			  uint32_t self_ldr)
-{
-	/* INIT, SIPI, SMI and the reserved modes: not even to itself (an
-	 * INIT would restart this CPU under the hypervisor). */
-	if (ICR_MODE(lo) != ICR_MODE_FIXED && ICR_MODE(lo) != ICR_MODE_LOWEST &&
-	    ICR_MODE(lo) != ICR_MODE_NMI)
-		return false;
-	switch (ICR_SHORTHAND(lo)) {
-	case ICR_SH_SELF:
-		return true;
-	case ICR_SH_NONE:
-		return (lo & ICR_DEST_LOGICAL) ? dest == self_ldr
-					       : dest == self_id;
-	default:
-		return false;		/* all including / excluding self */
-	}
 }
 
 static void ipi_refused(struct vcpu *v, uint32_t lo, uint32_t dest)
@@ -346,7 +310,7 @@ static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 		uint64_t base = apic_guard_gpa;
 		uint32_t dest = *apic_mmio(base, APIC_REG_ICR_HI) >> 24;
 
-		if (!icr_allowed(val, dest,
+		if (!apic_icr_self_only(val, dest,
 				   *apic_mmio(base, APIC_REG_ID) >> 24,
 				   *apic_mmio(base, APIC_REG_LDR) >> 24)) {
 			ipi_refused(v, val, dest);
@@ -366,7 +330,7 @@ static int wrmsr_x2apic_icr(struct vcpu *v, uint64_t val)
 
 	if (!(base & APIC_BASE_EN) || !(base & APIC_BASE_EXTD))
 		return -ENG_EPERM;
-	if (ipi_guard_armed && !icr_allowed((uint32_t)val, (uint32_t)(val >> 32),
+	if (ipi_guard_armed && !apic_icr_self_only((uint32_t)val, (uint32_t)(val >> 32),
 			   (uint32_t)rdmsr(MSR_X2APIC_ID),
 			   (uint32_t)rdmsr(MSR_X2APIC_LDR))) {
 		ipi_refused(v, (uint32_t)val, (uint32_t)(val >> 32));

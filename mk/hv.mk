@@ -25,7 +25,7 @@ CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	base/lib.c base/log.c base/panic.c \
 	prot/protect.c prot/events.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
 	prot/klock.c \
-	arch/x86/backend.c arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
+	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_probe.c \
 	arch/x86/svm/npt.c \
 	drivers/uart16550.c \
@@ -87,7 +87,7 @@ all: $(BUILD)/shroud.efi
 # ---- host unit tests of the hypervisor's plain-C parts (cmocka + ASan/UBSan)
 HVT_CFLAGS := -std=gnu11 -O1 -g -I$(TOP) $(WARN) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-HVT_TESTS := test_config test_pgtable test_gpt_walk test_insn test_lib
+HVT_TESTS := test_config test_pgtable test_gpt_walk test_insn test_lib test_apic
 HVT_BINS  := $(patsubst %,$(HV_BUILD)/test/%,$(HVT_TESTS))
 
 $(HV_BUILD)/test/test_config: test/unit/test_config.c arch/x86/boot/config.c
@@ -95,6 +95,7 @@ $(HV_BUILD)/test/test_pgtable: test/unit/test_pgtable.c mm/pgtable.c
 $(HV_BUILD)/test/test_gpt_walk: test/unit/test_gpt_walk.c mm/gpt_walk.c
 $(HV_BUILD)/test/test_insn: test/unit/test_insn.c arch/x86/insn.c
 $(HV_BUILD)/test/test_lib: test/unit/test_lib.c base/lib.c
+$(HV_BUILD)/test/test_apic: test/unit/test_apic.c arch/x86/apic.c
 $(HVT_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(HVT_CFLAGS) $(if $(filter %test_lib,$@),-fno-builtin -Dmemcpy=hv_memcpy -Dmemmove=hv_memmove -Dmemset=hv_memset -Dmemcmp=hv_memcmp -Dstrlen=hv_strlen -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf) \
