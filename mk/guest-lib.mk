@@ -31,7 +31,8 @@ PROMPT_SEALED    := $(GL_DIR)/prompt.sealed
 PROMPT_SEAL      := $(BUILD)/host/prompt-seal
 
 GUEST_EXTRA_PROGS := $(addprefix $(GL_DIR)/,protect-demo memscan tamper \
-	hcfuzz prompt-guard pbench xmmcheck remapcheck dos ripjack stress sstep bpfjit)
+	hcfuzz prompt-guard pbench xmmcheck remapcheck dos ripjack stress sstep bpfjit \
+	kexectiny)
 GL_DYN_PROGS := $(GL_DIR)/mt_test $(GL_DIR)/prompt-guard-dyn
 GUEST_EXTRA_FILES := \
 	$(SHROUD_MALLOC_SO):/usr/lib/shroud-malloc.so \

@@ -31,7 +31,11 @@ Shroud boot.
                           runs, nor a seccomp filter the kernel JIT-compiles
                           after it (bpfjit; the controls: both run in the
                           ordinary boot), each refusal is a KLOCK event,
-                          user programs (static and dynamic) still work.
+                          user programs (static and dynamic) still work;
+                          kexec of a tiny image (kexectiny) never runs it
+                          (last: the machine resets after Shroud's wipe;
+                          the control, test_kexec_control_runs_new_code,
+                          runs it on an unlocked boot of its own).
 After each attack the owner recomputes (SIGUSR1) and must get its own
 SHA-256: it never computes on ciphertext the attack left behind, and the
 VM lives.  The marker count in a guest file uses the pattern
@@ -342,3 +346,39 @@ def test_klock_kernel_text_write_and_pins_refused(ab):
         "kernel text was patched under the lock:\n" + out
     assert ab.hv.text.count("write to kernel text") > before, ab.hv.tail()
     vm_alive(ab, "after the refused pin changes and kernel-text write")
+
+
+def kexec_tiny(b):
+    """Start kexectiny (it never returns to the shell): the console from
+    its "loaded" line on."""
+    mark = b.console.pos
+    b.send("kexectiny\n")
+    b.expect(r"kexectiny: loaded", 120)
+    return mark
+
+
+def test_kexec_control_runs_new_code():
+    """kexec of a tiny image on an unlocked kernel under Shroud (a boot of
+    its own: the image replaces the kernel): it runs."""
+    b = programs_boot("active-root-kexec", mode="shroud")
+    try:
+        mark = kexec_tiny(b)
+        b.expect(r"kexec-tiny: ran", 120)
+        assert "kexec-tiny: ran" in b.console.text[mark:]
+    finally:
+        b.close()
+
+
+def test_klock_kexec_refused(lb):
+    """Last test of the locked boot (it ends it): the same kexec under the
+    lock never runs the new image.  machine_kexec's LIDT (the IDT
+    invalidated before the jump) and its fetch from the copied
+    relocate_kernel are refused; the kernel oopses and panics, and its
+    reset goes through Shroud's wipe."""
+    refused = lb.hv.text.count("kernel lock:")
+    mark = kexec_tiny(lb)
+    lb.expect_hv(r"reset after wiping keys and clear frames", 180)
+    lb.qemu.wait(timeout=120)
+    assert "kexec-tiny: ran" not in lb.console.text[mark:], (
+        "the kexec'd image ran under the lock:\n" + lb.console.text[mark:])
+    assert lb.hv.text.count("kernel lock:") > refused, lb.hv.tail()
