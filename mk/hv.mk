@@ -26,6 +26,7 @@ CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	prot/protect.c prot/events.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
 	prot/klock.c \
 	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
+	arch/x86/mtrr.c arch/x86/vmx/ept.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_probe.c \
 	arch/x86/svm/npt.c \
 	drivers/uart16550.c \

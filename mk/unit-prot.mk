@@ -3,7 +3,8 @@
 #   test_hypercall  prot/ hypercalls, faults and owner switches over a fake
 #                   guest (mm/gmem, gpt_walk, gpmap, pgtable, frame, base/log),
 #                   linked with the host engines (libengines.a)
-#   test_gpmap      mm/gpmap.c over a fake memory, NPT-like and EPT-like formats
+#   test_gpmap      mm/gpmap.c over a fake memory, an NPT-like format and the real
+#                   EPT format (arch/x86/vmx/ept.c) with MTRR memory types
 # The hypervisor sources are compiled as objects with the engines' host flags
 # (all warnings, sanitizers); the tests with -Wno-missing-prototypes as the
 # engines' tests are.  `make unit-prot` runs them; `make unit` too.
@@ -19,7 +20,7 @@ UPROT_HDRS   := $(ENG_HDRS) $(wildcard $(TOP)/include/shroud/*.h \
 UPROT_HC_SRCS := prot/hypercall.c prot/hc_protect.c prot/protect.c prot/events.c prot/klock.c \
 	prot/prot_init.c mm/gmem.c mm/gpmap.c mm/pgtable.c mm/frame.c \
 	mm/gpt_walk.c base/log.c
-UPROT_GPMAP_SRCS := mm/gpmap.c mm/pgtable.c
+UPROT_GPMAP_SRCS := mm/gpmap.c mm/pgtable.c arch/x86/mtrr.c arch/x86/vmx/ept.c
 uprot_objs = $(patsubst %.c,$(UPROT_OBJDIR)/%.o,$(1))
 
 $(UPROT_OBJDIR)/%.o: $(TOP)/%.c $(UPROT_HDRS)

@@ -6,6 +6,13 @@
 
 #define SIZE_2M	(1ull << 21)
 
+/* One leaf of the format may map [va, va + size) (identity). */
+static bool one_leaf(const struct gpmap_format *fmt, uint64_t va,
+		     uint64_t size)
+{
+	return !fmt->uniform || fmt->uniform(mk_hpa(va), size);
+}
+
 static void flush(struct gpmap *m)
 {
 	if (m->flush)
@@ -40,9 +47,12 @@ int gpmap_build(struct gpmap *m, const struct gpmap_format *fmt, uint64_t top,
 	for (va = 0; va < top; va += pgt_level_size(l)) {
 		int rc;
 
+		/* the largest aligned leaf that fits and that the format
+		 * allows there (4 KiB ones only where it says so) */
 		l = max_level;
-		while (l > 2 && ((va & (pgt_level_size(l) - 1)) ||
-				 top - va < pgt_level_size(l)))
+		while (l > 1 && ((va & (pgt_level_size(l) - 1)) ||
+				 top - va < pgt_level_size(l) ||
+				 !one_leaf(fmt, va, pgt_level_size(l))))
 			l--;
 		rc = pgt_set_entry(&m->pgt, va, l,
 				   fmt->leaf(mk_hpa(va), GPM_RWX, l));
@@ -145,6 +155,17 @@ int gpmap_merge_2m(struct gpmap *m, gpa_t gpa)
 		return -ENG_EINVAL;
 	if (in_hidden(m, base, SIZE_2M))
 		return -ENG_EPERM;
+	if (!one_leaf(m->fmt, base, SIZE_2M)) {
+		/* the memory type changes inside: 4 KiB identity leaves */
+		uint64_t off;
+
+		for (rc = 0, off = 0; !rc && off < SIZE_2M; off += FRAME_SIZE)
+			rc = pgt_set_entry(&m->pgt, base + off, 1,
+					   m->fmt->leaf(mk_hpa(base + off),
+							GPM_RWX, 1));
+		flush(m);
+		return rc;
+	}
 	rc = pgt_set_entry(&m->pgt, base, 2,
 			   m->fmt->leaf(mk_hpa(base), GPM_RWX, 2));
 	flush(m);

@@ -19,6 +19,7 @@
 #ifndef MM_GPMAP_H
 #define MM_GPMAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "base/types.h"
 #include "mm/pgtable.h"
@@ -41,6 +42,10 @@ struct gpmap_format {
 	uint64_t present_mask;		/* an entry is present iff it has one */
 	uint64_t accessed, dirty;
 	uint64_t (*leaf)(hpa_t hpa, unsigned rights, unsigned level);
+	/* Optional: may one leaf map [@hpa, @hpa + @size)?  A format whose
+	 * leaves carry the memory type (EPT) says no where the type changes
+	 * inside; the map then uses smaller leaves there.  NULL: always. */
+	bool (*uniform)(hpa_t hpa, uint64_t size);
 };
 
 /* Asks the backend to flush the guest TLB before the next guest entry. */
@@ -58,7 +63,8 @@ struct gpmap {
 
 /*
  * gpmap_build - identity-map [0, @top) (@top 2 MiB aligned) with all
- * rights, with leaves up to @max_level (2 or 3).  @alloc/@ptr are the
+ * rights, with leaves up to @max_level (2 or 3), smaller where the format
+ * says one leaf may not cover a range (its @uniform).  @alloc/@ptr are the
  * table-frame allocator and HPA->pointer translation (mm/frame.h in the
  * hypervisor, a fake memory in tests).  0, -ENG_ENOMEM or -ENG_EINVAL.
  */

@@ -1,14 +1,19 @@
 /*
  * test/unit/test_gpmap.c - the guest-physical map (mm/gpmap.c) over a fake
- * memory (an arena of table frames), with two formats written here: an
- * NPT-like one (long-mode entries, present bit P, A/D at bits 5/6) and an
- * EPT-like one (no P bit: present = R|W|X in bits 2:0, memory type WB in
- * bits 5:3, large page bit 7, A/D at bits 8/9).  Every test runs for both:
- * the map itself knows no format.
+ * memory (an arena of table frames), with two formats: an NPT-like one
+ * written here (long-mode entries, present bit P, A/D at bits 5/6) and the
+ * real EPT format of the VT-x backend (arch/x86/vmx/ept.c: no P bit,
+ * present = R|W|X in bits 2:0, memory type in bits 5:3, large page bit 7,
+ * A/D at bits 8/9), WB everywhere until MTRRs are given.  Every generic
+ * test runs for both: the map itself knows no format.  The EPT tests at
+ * the end give it the MTRRs of a QEMU/OVMF guest and check the memory
+ * types and that the map uses smaller leaves where the type changes.
  */
 #include "harness.h"
 
 #include "mm/gpmap.h"
+#include "arch/x86/mtrr.h"
+#include "arch/x86/vmx/ept.h"
 #include "fake_guest.h"	/* fg_npt_leaf: the NPT-like leaf */
 
 #define ARENA_FRAMES	64u
@@ -56,29 +61,9 @@ static void count_flush(void *ctx)
 
 /* ---- the two formats ------------------------------------------------- */
 
-#define EPT_R		(1ull << 0)
-#define EPT_W		(1ull << 1)
-#define EPT_X		(1ull << 2)
 #define EPT_RWX		(EPT_R | EPT_W | EPT_X)
-#define EPT_MT_WB	(6ull << 3)
-#define EPT_LARGE	(1ull << 7)
-#define EPT_A		(1ull << 8)
-#define EPT_D		(1ull << 9)
-
-static uint64_t ept_leaf(hpa_t hpa, unsigned rights, unsigned level)
-{
-	uint64_t e = (hpa.v & PTE_ADDR_MASK) | EPT_MT_WB;
-
-	if (rights & GPM_R)
-		e |= EPT_R;
-	if (rights & GPM_W)
-		e |= EPT_W;
-	if (rights & GPM_X)
-		e |= EPT_X;
-	if (level > 1)
-		e |= EPT_LARGE;
-	return e;
-}
+#define EPT_MT(e)	(((e) >> EPT_MT_SHIFT) & 7u)
+#define EPT_MT_WB	((uint64_t)MTRR_WB << EPT_MT_SHIFT)
 
 struct fmt_case {
 	struct gpmap_format f;
@@ -97,15 +82,12 @@ static unsigned ept_rights(uint64_t e)
 }
 
 static const struct fmt_case npt = {
-	{ "NPT-like", PTE_P | PTE_RW | PTE_US, PTE_P, PTE_A, PTE_D, fg_npt_leaf },
+	{ "NPT-like", PTE_P | PTE_RW | PTE_US, PTE_P, PTE_A, PTE_D, fg_npt_leaf, NULL },
 	npt_rights, PTE_P | PTE_US,
 };
-static const struct fmt_case ept = {
-	{ "EPT-like", EPT_RWX, EPT_RWX, EPT_A, EPT_D, ept_leaf },
-	ept_rights, EPT_MT_WB,
-};
+static struct fmt_case ept;	/* vmx_ept_format: set up in main() */
 static const struct fmt_case npt_no_ad = {
-	{ "NPT without A/D", PTE_P | PTE_RW | PTE_US, PTE_P, 0, 0, fg_npt_leaf },
+	{ "NPT without A/D", PTE_P | PTE_RW | PTE_US, PTE_P, 0, 0, fg_npt_leaf, NULL },
 	npt_rights, PTE_P | PTE_US,
 };
 
@@ -506,12 +488,129 @@ static void test_flush_hook(void **state)
 	assert_int_equal(flushes, before);
 }
 
+/* ---- EPT memory types (MTRRs) ---------------------------------------- */
+
+/* What OVMF sets up in a QEMU q35 guest: MTRRs on, default WB; fixed
+ * ranges WB except the legacy VGA window 0xA0000-0xBFFFF (UC); one
+ * variable range, the 32-bit PCI hole [2 GiB, 4 GiB), UC. */
+static void ovmf_mtrrs(struct mtrr_state *s)
+{
+	unsigned i;
+
+	memset(s, 0, sizeof(*s));
+	s->def_type = (1u << 11) | (1u << 10) | MTRR_WB;
+	for (i = 0; i < MTRR_FIXED_N; i++)
+		s->fixed[i] = MTRR_WB;
+	for (i = 16; i < 24; i++)	/* 16K ranges 0xA0000-0xBFFFF (0x259) */
+		s->fixed[i] = MTRR_UC;
+	s->nvar = 8;
+	s->var[0].base = 0x80000000ull | MTRR_UC;
+	s->var[0].mask = (~(0x80000000ull - 1) & ((1ull << 40) - 1)) | (1u << 11);
+	s->phys_bits = 40;
+}
+
+static void test_mtrr_type(void **state)
+{
+	struct mtrr_state s;
+
+	(void)state;
+	ovmf_mtrrs(&s);
+	assert_int_equal(mtrr_type(&s, 0, 0x1000), MTRR_WB);
+	assert_int_equal(mtrr_type(&s, 0xa0000, 0x1000), MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 0xa0000, 0x20000), MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 0x90000, 0x20000), MTRR_MIXED);
+	assert_int_equal(mtrr_type(&s, 0, SZ_2M), MTRR_MIXED);	/* fixed */
+	assert_int_equal(mtrr_type(&s, SZ_2M, SZ_2M), MTRR_WB);
+	assert_int_equal(mtrr_type(&s, SZ_1G, SZ_1G), MTRR_WB);
+	assert_int_equal(mtrr_type(&s, 2 * SZ_1G, SZ_1G), MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 0xfee00000, 0x1000), MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 4 * SZ_1G, SZ_1G), MTRR_WB);
+	assert_int_equal(mtrr_type(&s, SZ_1G, 2 * SZ_1G), MTRR_MIXED);
+	/* overlaps: UC wins, WT over WB; MTRRs off: UC */
+	s.var[1].base = 0x80000000ull | MTRR_WB;
+	s.var[1].mask = s.var[0].mask;
+	assert_int_equal(mtrr_type(&s, 2 * SZ_1G, SZ_1G), MTRR_UC);
+	s.var[0].base = 0x80000000ull | MTRR_WT;
+	assert_int_equal(mtrr_type(&s, 2 * SZ_1G, SZ_1G), MTRR_WT);
+	s.var[1].mask = 0;			/* invalid: ignored */
+	assert_int_equal(mtrr_type(&s, 2 * SZ_1G, SZ_1G), MTRR_WT);
+	/* a non-contiguous mask: exact at 4 KiB, MIXED above */
+	s.var[2].base = 0x100000000ull | MTRR_UC;
+	s.var[2].mask = (((1ull << 40) - 1) & ~0xfffull & ~0x10000000ull) |
+			(1u << 11);	/* all but bit 28: two 4 KiB pages */
+	assert_int_equal(mtrr_type(&s, 4 * SZ_1G, 0x1000), MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 4 * SZ_1G + 0x10000000ull, 0x1000),
+			 MTRR_UC);
+	assert_int_equal(mtrr_type(&s, 4 * SZ_1G + 0x1000, 0x1000), MTRR_WB);
+	assert_int_equal(mtrr_type(&s, 4 * SZ_1G, SZ_2M), MTRR_MIXED);
+	s.def_type &= ~(1ull << 11);
+	assert_int_equal(mtrr_type(&s, SZ_2M, SZ_2M), MTRR_UC);
+}
+
+/* Under OVMF's MTRRs the 4 GiB map: 4 KiB leaves in the first 2 MiB (the
+ * fixed ranges), UC at VGA; 2 MiB leaves up to 1 GiB, a 1 GiB WB leaf
+ * for [1, 2) GiB and UC ones for the PCI hole; merging the first 2 MiB
+ * back keeps 4 KiB leaves with their types. */
+static void test_ept_memtypes(void **state)
+{
+	struct mtrr_state s;
+	struct gpmap m;
+	unsigned l;
+	uint64_t e;
+
+	(void)state;
+	ovmf_mtrrs(&s);
+	vmx_ept_set_mtrrs(&s);
+	build(&m, &ept, 4 * SZ_1G, 3);
+	e = gpmap_lookup(&m, mk_gpa(0x1000), &l);
+	assert_int_equal(l, 1);
+	assert_int_equal(EPT_MT(e), MTRR_WB);
+	e = gpmap_lookup(&m, mk_gpa(0xa0000), &l);
+	assert_int_equal(l, 1);
+	assert_int_equal(EPT_MT(e), MTRR_UC);
+	assert_int_equal(e & EPT_RWX, EPT_RWX);
+	e = gpmap_lookup(&m, mk_gpa(SZ_2M), &l);
+	assert_int_equal(l, 2);
+	assert_int_equal(EPT_MT(e), MTRR_WB);
+	e = gpmap_lookup(&m, mk_gpa(SZ_1G + 0x1234000), &l);
+	assert_int_equal(l, 3);
+	assert_int_equal(EPT_MT(e), MTRR_WB);
+	e = gpmap_lookup(&m, mk_gpa(0xfee00000), &l);
+	assert_int_equal(l, 3);
+	assert_int_equal(EPT_MT(e), MTRR_UC);
+	/* a 4 KiB mapping takes the type of its own page */
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(0xb8000), mk_hpa(0xb8000),
+				      GPM_R | GPM_W), 0);
+	e = gpmap_lookup(&m, mk_gpa(0xb8000), &l);
+	assert_int_equal(EPT_MT(e), MTRR_UC);
+	assert_int_equal(e & EPT_RWX, EPT_R | EPT_W);
+	/* W implies R (write-only is an EPT misconfiguration) */
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(0x5000), mk_hpa(0x5000),
+				      GPM_W), 0);
+	e = gpmap_lookup(&m, mk_gpa(0x5000), &l);
+	assert_int_equal(e & EPT_RWX, EPT_R | EPT_W);
+	/* merge of a mixed 2 MiB: 4 KiB identity leaves, types kept */
+	assert_int_equal(gpmap_merge_2m(&m, mk_gpa(0)), 0);
+	e = gpmap_lookup(&m, mk_gpa(0xa0000), &l);
+	assert_int_equal(l, 1);
+	assert_int_equal(EPT_MT(e), MTRR_UC);
+	e = gpmap_lookup(&m, mk_gpa(0x5000), &l);
+	assert_int_equal(e & EPT_RWX, EPT_RWX);
+	/* back to WB everywhere for any later test */
+	memset(&s, 0, sizeof(s));
+	s.def_type = (1u << 11) | MTRR_WB;
+	vmx_ept_set_mtrrs(&s);
+}
+
 #define BOTH(f) \
 	cmocka_unit_test_prestate(f, (void *)&npt), \
 	cmocka_unit_test_prestate(f, (void *)&ept)
 
 int main(void)
 {
+	ept.f = vmx_ept_format;
+	ept.rights = ept_rights;
+	ept.fixed = EPT_MT_WB;
 	const struct CMUnitTest tests[] = {
 		BOTH(test_build_identity),
 		BOTH(test_build_errors),
@@ -523,6 +622,8 @@ int main(void)
 		BOTH(test_misaligned),
 		BOTH(test_out_of_frames),
 		BOTH(test_flush_hook),
+		cmocka_unit_test(test_mtrr_type),
+		cmocka_unit_test(test_ept_memtypes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
