@@ -41,10 +41,10 @@ extern uint64_t core_hv_base, core_hv_end;
 extern uint64_t core_phys_top;
 
 /* Offer SHROUD_HC_GUARD_IPIS (core/vexit.c): once armed, every IPI that
- * could reach a CPU other than @v's is refused (the local APIC's ICR in
- * xAPIC and x2APIC mode).  After the backend's init, before the first
- * entry. */
-void core_guard_ipis(struct vcpu *v);
+ * could reach a CPU other than the boot CPU is refused (the local APIC's
+ * ICR in xAPIC and x2APIC mode).  After the backend's init, before the
+ * first entry. */
+void core_guard_ipis(void);
 /* IPIs refused so far (the debug console, logs). */
 extern uint64_t core_ipis_refused;
 

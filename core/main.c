@@ -205,7 +205,7 @@ void core_main(struct boot_info *bi)
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);
 	core_intercept_reset_ports(v);
-	core_guard_ipis(v);
+	core_guard_ipis();
 	if (!core_reset_wipe)
 		log_warn("cpu", "reset_wipe = no: a reset leaves keys and clear "
 			 "frames in RAM (testing only)");

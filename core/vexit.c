@@ -66,6 +66,21 @@ static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
 	return regs[gpr & 15];
 }
 
+/* The bytes at the guest's RIP for a decoder: as many as are readable,
+ * up to INSN_MAX_LEN (an instruction may end just before an unmapped
+ * page); the count, or 0 if fewer than @min. */
+static unsigned fetch_insn(struct vcpu *v, uint8_t b[INSN_MAX_LEN],
+			   unsigned min)
+{
+	struct gpt_walk w = guest_walker(v);
+	unsigned n;
+
+	for (n = INSN_MAX_LEN; n >= min; n--)
+		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
+			return n;
+	return 0;
+}
+
 /*
  * Advance RIP past the intercepted instruction @opc.  When the hardware
  * tells its length (AMD nRIP, Intel's exit instruction length) that is
@@ -274,9 +289,8 @@ static int arm_ipi_guard(void)
 	return 0;
 }
 
-void core_guard_ipis(struct vcpu *v)
+void core_guard_ipis(void)
 {
-	(void)v;
 	hc_set_guard_ipis(arm_ipi_guard);
 }
 
@@ -284,7 +298,6 @@ void core_guard_ipis(struct vcpu *v)
  * ICR write that could reach another CPU. */
 static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 {
-	struct gpt_walk w = guest_walker(v);
 	uint8_t b[INSN_MAX_LEN];
 	struct insn_store st;
 	unsigned n, reg = (unsigned)(gpa & 0xfff);
@@ -294,10 +307,8 @@ static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 		inject(v, VEC_GP, true);
 		return;
 	}
-	for (n = INSN_MAX_LEN; n >= 2; n--)
-		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
-			break;
-	if (n < 2 || !insn_decode_mov_store(b, n, v->g.cs_long, &st)) {
+	n = fetch_insn(v, b, 2);
+	if (!n || !insn_decode_mov_store(b, n, v->g.cs_long, &st)) {
 		if (log_ratelimit(&v->decode_warn_budget))
 			log_warn("vcpu", "cpu %u: APIC write at rip 0x%llx not "
 				 "a 32-bit MOV: #GP", v->id,
@@ -558,7 +569,6 @@ static void exit_io(struct vcpu *v)
 static int cr_source(struct vcpu *v, unsigned want, unsigned *gpr,
 		     unsigned *len)
 {
-	struct gpt_walk w = guest_walker(v);
 	uint8_t b[INSN_MAX_LEN];
 	unsigned cr, n;
 
@@ -567,10 +577,8 @@ static int cr_source(struct vcpu *v, unsigned want, unsigned *gpr,
 		*len = v->exit.insn_len;
 		return *len ? 0 : -ENG_ENOTSUP;
 	}
-	for (n = INSN_MAX_LEN; n >= 3; n--)
-		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
-			break;
-	*len = n < 3 ? 0 : insn_decode_mov_to_cr(b, n, v->g.cs_long, &cr, gpr);
+	n = fetch_insn(v, b, 3);
+	*len = n ? insn_decode_mov_to_cr(b, n, v->g.cs_long, &cr, gpr) : 0;
 	return (*len && cr == want) ? 0 : -ENG_ENOTSUP;
 }
 
@@ -620,7 +628,6 @@ static void exit_cr3_write(struct vcpu *v)
 
 static void exit_dr(struct vcpu *v)
 {
-	struct gpt_walk w = guest_walker(v);
 	uint8_t b[INSN_MAX_LEN];
 	unsigned n, dr, gpr, len;
 	uint64_t *slot, val;
@@ -630,11 +637,8 @@ static void exit_dr(struct vcpu *v)
 		inject(v, VEC_GP, true);
 		return;
 	}
-	for (n = INSN_MAX_LEN; n >= 3; n--)
-		if (!gpt_read(&w, v->g.cs_base + v->g.rip, b, n))
-			break;
-	len = n < 3 ? 0 : insn_decode_mov_dr(b, n, v->g.cs_long, &dr, &gpr,
-					      &wr);
+	n = fetch_insn(v, b, 3);
+	len = n ? insn_decode_mov_dr(b, n, v->g.cs_long, &dr, &gpr, &wr) : 0;
 	if (!len || dr != v->exit.u.dr.dr || wr != v->exit.u.dr.write ||
 	    dr > 7 || ((dr == 4 || dr == 5) && (v->g.cr4 & CR4_DE))) {
 		inject(v, VEC_UD, false);

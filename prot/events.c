@@ -44,20 +44,17 @@ static void ring_make_room(uint64_t owner)
 	prot.ev_dropped++;
 }
 
-void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
+/* Append one event for @owner's readers (PROT_EV_SYSTEM: everyone). */
+static void ring_push(uint32_t type, uint32_t part_id, uint64_t gva,
+		      uint64_t info, uint64_t owner)
 {
-	const struct partition *mp = part < PROT_PART_SLOTS ?
-		part_get(&prot.mpe.parts, part) : NULL;
-	uint64_t owner = mp ? mp->owner : 0;
 	struct prot_event_rec *e;
-	uint32_t slot;
 
 	if (prot.ev_n == PROT_EVENTS)
 		ring_make_room(owner);
-	slot = (prot.ev_head + prot.ev_n) % PROT_EVENTS;
-	e = &prot.ev[slot];
+	e = &prot.ev[(prot.ev_head + prot.ev_n) % PROT_EVENTS];
 	e->ev.type = type;
-	e->ev.part_id = (uint32_t)part + 1;	/* guest ids are MPE ids + 1 */
+	e->ev.part_id = part_id;
 	e->ev.seq = ++prot.ev_seq;
 	e->ev.gva = gva;
 	e->ev.info = info;
@@ -65,20 +62,18 @@ void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
 	prot.ev_n++;
 }
 
+void prot_event(uint32_t type, uint16_t part, uint64_t gva, uint64_t info)
+{
+	const struct partition *mp = part < PROT_PART_SLOTS ?
+		part_get(&prot.mpe.parts, part) : NULL;
+
+	/* guest ids are MPE ids + 1 */
+	ring_push(type, (uint32_t)part + 1, gva, info, mp ? mp->owner : 0);
+}
+
 void prot_system_event(uint32_t type, uint64_t rip, uint64_t cr3)
 {
-	struct prot_event_rec *e;
-
-	if (prot.ev_n == PROT_EVENTS)
-		ring_make_room(PROT_EV_SYSTEM);
-	e = &prot.ev[(prot.ev_head + prot.ev_n) % PROT_EVENTS];
-	e->ev.type = type;
-	e->ev.part_id = 0;
-	e->ev.seq = ++prot.ev_seq;
-	e->ev.gva = rip;
-	e->ev.info = cr3;
-	e->owner = PROT_EV_SYSTEM;
-	prot.ev_n++;
+	ring_push(type, 0, rip, cr3, PROT_EV_SYSTEM);
 }
 
 void prot_report_ipi_refused(uint64_t rip, uint64_t cr3)

@@ -513,13 +513,12 @@ static EFI_EXIT_BOOT_SERVICES firmware_ebs;
 
 static uint64_t loader_hypercall(uint64_t nr)
 {
-	uint32_t a, b, c, d;
+	struct cpuid_regs id = cpuid(0);
 	uint64_t rax = nr, rbx = 0, rcx = 0, rdx = 0, rsi = 0;
 
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d)
-			 : "a"(0), "c"(0));
 	/* "GenuineIntel": VMCALL (VT-x), else VMMCALL (AMD-V) */
-	if (b == 0x756e6547u && d == 0x49656e69u && c == 0x6c65746eu)
+	if (id.ebx == 0x756e6547u && id.edx == 0x49656e69u &&
+	    id.ecx == 0x6c65746eu)
 		__asm__ volatile("vmcall" : "+a"(rax), "+b"(rbx), "+c"(rcx),
 				 "+d"(rdx), "+S"(rsi) : : "memory");
 	else
