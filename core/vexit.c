@@ -162,43 +162,9 @@ static int wrmsr_efer(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
-/*
- * IA32_APIC_BASE (Intel SDM Vol. 3A 10.4.4 and 10.12.5; AMD APM Vol. 2
- * 16.3.1).  The guest may relocate, enable or disable its APIC and switch
- * x2APIC mode, but never put the APIC's 4 KiB MMIO page on the
- * hypervisor's memory: the host's own accesses there would reach the APIC
- * (its page tables, keys in flight).  The value is checked in full before
- * the host writes it, since a value the CPU refuses would #GP the host.
- */
 #define APIC_BASE_BSP	(1ull << 8)
 #define APIC_BASE_EXTD	(1ull << 10)
 #define APIC_BASE_EN	(1ull << 11)
-
-static int wrmsr_apic_base(uint64_t val)
-{
-	uint64_t phys = 1ull << (cpuid(0x80000008).eax & 0xff);
-	uint64_t cur = rdmsr(MSR_APIC_BASE), base = val & ~0xfffull;
-
-	if (val & ~((phys - 1) & ~0xfffull) & ~(APIC_BASE_BSP | APIC_BASE_EXTD |
-						 APIC_BASE_EN))
-		return -ENG_EPERM;		/* reserved bits */
-	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
-		return -ENG_EPERM;		/* x2APIC but disabled: invalid */
-	if ((cur & APIC_BASE_EXTD) && (cur & APIC_BASE_EN) &&
-	    (val & APIC_BASE_EN) && !(val & APIC_BASE_EXTD))
-		return -ENG_EPERM;		/* x2APIC -> xAPIC directly */
-	if (!(cur & APIC_BASE_EN) && (val & APIC_BASE_EXTD))
-		return -ENG_EPERM;		/* disabled -> x2APIC directly */
-	if (base < core_hv_end && base + 0x1000 > core_hv_base)
-		return -ENG_EPERM;		/* onto the hypervisor's memory */
-	if ((val & APIC_BASE_EN) && (gmem_is_ram(base, 0x1000) ||
-				     base + 0x1000 > core_phys_top))
-		return -ENG_EPERM;		/* onto guest RAM, or where the
-						 * host cannot reach it (the IPI
-						 * guard does its stores) */
-	wrmsr(MSR_APIC_BASE, (val & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP));
-	return 0;
-}
 
 /*
  * Inter-processor interrupts.  Only the boot CPU is virtualized (issue 11
@@ -251,24 +217,69 @@ static void ipi_refused(struct vcpu *v, uint32_t lo, uint32_t dest)
 			 v->id, lo, dest, (unsigned long long)v->g.rip);
 }
 
-/* Map @base's page read-only (a guarded APIC page) or back to all rights;
- * @msr is the new IA32_APIC_BASE (xAPIC enabled: guarded). */
+/* Guard the APIC page that IA32_APIC_BASE = @msr puts in place (xAPIC
+ * enabled: read-only; otherwise none) and give the old one back all
+ * rights.  The new page is guarded first, so a failure (no frame for the
+ * split: -ENG_ENOMEM) changes nothing and the old guard stays. */
 static int apic_guard_set(struct vcpu *v, uint64_t msr)
 {
 	uint64_t want = ((msr & APIC_BASE_EN) && !(msr & APIC_BASE_EXTD)) ?
 			(msr & ~0xfffull) & ((1ull << 52) - 1) : APIC_GUARD_NONE;
-	int rc = 0;
+	int rc;
 
 	if (want == apic_guard_gpa)
 		return 0;
-	if (apic_guard_gpa != APIC_GUARD_NONE)
-		rc = gpmap_map_4k(v->gpm, mk_gpa(apic_guard_gpa),
-				  mk_hpa(apic_guard_gpa), GPM_RWX);
-	if (!rc && want != APIC_GUARD_NONE)
+	if (want != APIC_GUARD_NONE) {
 		rc = gpmap_map_4k(v->gpm, mk_gpa(want), mk_hpa(want), GPM_R);
-	apic_guard_gpa = rc ? APIC_GUARD_NONE : want;
+		if (rc)
+			return rc;
+	}
+	/* an existing 4 KiB leaf: no allocation, cannot fail */
+	if (apic_guard_gpa != APIC_GUARD_NONE &&
+	    gpmap_map_4k(v->gpm, mk_gpa(apic_guard_gpa),
+			 mk_hpa(apic_guard_gpa), GPM_RWX))
+		log_warn("vcpu", "old APIC page 0x%llx left read-only",
+			 (unsigned long long)apic_guard_gpa);
+	apic_guard_gpa = want;
 	v->ops->flush_tlb(v);
-	return rc;
+	return 0;
+}
+
+/*
+ * IA32_APIC_BASE (Intel SDM Vol. 3A 10.4.4 and 10.12.5; AMD APM Vol. 2
+ * 16.3.1).  The guest may relocate, enable or disable its APIC and switch
+ * x2APIC mode, but never put the APIC's 4 KiB MMIO page on the
+ * hypervisor's memory: the host's own accesses there would reach the APIC
+ * (its page tables, keys in flight).  The value is checked in full before
+ * the host writes it, since a value the CPU refuses would #GP the host.
+ */
+static int wrmsr_apic_base(struct vcpu *v, uint64_t val)
+{
+	uint64_t phys = 1ull << (cpuid(0x80000008).eax & 0xff);
+	uint64_t cur = rdmsr(MSR_APIC_BASE), base = val & ~0xfffull;
+
+	if (val & ~((phys - 1) & ~0xfffull) & ~(APIC_BASE_BSP | APIC_BASE_EXTD |
+						 APIC_BASE_EN))
+		return -ENG_EPERM;		/* reserved bits */
+	if ((val & APIC_BASE_EXTD) && !(val & APIC_BASE_EN))
+		return -ENG_EPERM;		/* x2APIC but disabled: invalid */
+	if ((cur & APIC_BASE_EXTD) && (cur & APIC_BASE_EN) &&
+	    (val & APIC_BASE_EN) && !(val & APIC_BASE_EXTD))
+		return -ENG_EPERM;		/* x2APIC -> xAPIC directly */
+	if (!(cur & APIC_BASE_EN) && (val & APIC_BASE_EXTD))
+		return -ENG_EPERM;		/* disabled -> x2APIC directly */
+	if (base < core_hv_end && base + 0x1000 > core_hv_base)
+		return -ENG_EPERM;		/* onto the hypervisor's memory */
+	if ((val & APIC_BASE_EN) && (gmem_is_ram(base, 0x1000) ||
+				     base + 0x1000 > core_phys_top))
+		return -ENG_EPERM;		/* onto guest RAM, or where the
+						 * host cannot reach it (the IPI
+						 * guard does its stores) */
+	/* the IPI guard moves first: if it cannot, the APIC stays (#GP) */
+	if (ipi_guard_armed && apic_guard_set(v, val))
+		return -ENG_EPERM;
+	wrmsr(MSR_APIC_BASE, (val & ~APIC_BASE_BSP) | (cur & APIC_BASE_BSP));
+	return 0;
 }
 
 /* SHROUD_HC_GUARD_IPIS (prot/hypercall.c calls it under prot_lock). */
@@ -382,12 +393,9 @@ static void exit_msr(struct vcpu *v)
 		inject(v, VEC_GP, true);
 		return;
 	}
-	if (msr == MSR_APIC_BASE && write) {
-		rc = wrmsr_apic_base(val);
-		if (!rc && ipi_guard_armed &&
-		    apic_guard_set(v, rdmsr(MSR_APIC_BASE)))
-			vcpu_stop(v, "cannot move the APIC page guard");
-	} else if (msr == MSR_X2APIC_ICR && write)
+	if (msr == MSR_APIC_BASE && write)
+		rc = wrmsr_apic_base(v, val);
+	else if (msr == MSR_X2APIC_ICR && write)
 		rc = wrmsr_x2apic_icr(v, val);
 	else if (msr == MSR_EFER && write)
 		rc = wrmsr_efer(v, val);
