@@ -16,6 +16,12 @@ enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 typedef void (*log_putc_fn)(char c);
 
 void log_init(log_putc_fn putc_fn, enum log_level level);
+
+/* With more than one CPU (@hv_ncpus > 1) every line carries "[N]", the
+ * index @fn returns for the CPU that logs; lines never interleave. */
+typedef uint32_t (*log_cpu_fn)(void);
+void log_set_cpu(log_cpu_fn fn);
+extern uint32_t hv_ncpus;
 void hv_log(enum log_level level, const char *cat, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Raw line output, no prefix (console replies, banners). */

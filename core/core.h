@@ -48,7 +48,13 @@ void core_guard_ipis(void);
 /* IPIs refused so far (the debug console, logs). */
 extern uint64_t core_ipis_refused;
 
-/* The vCPU this CPU runs, for panic(); one CPU until SMP lands. */
-extern struct vcpu *core_current_vcpu;
+/* The boot information (the loader's, in the hypervisor's memory). */
+extern const struct boot_info *core_bi;
+
+/* An AP's IPI guard on its own view, at its init (core/vexit.c). */
+void core_ap_guard(struct vcpu *v);
+/* The CPU leaves what it ran (an emulated INIT): the protection layer
+ * sees it go idle (core/vexit.c). */
+void core_cpu_reset_prot(struct vcpu *v);
 
 #endif /* CORE_CORE_H */

@@ -16,6 +16,8 @@
 #include "base/log.h"
 #include "base/panic.h"
 #include "core/cpuid.h"
+#include "core/smp.h"
+#include "arch/x86/percpu.h"
 #include "drivers/uart16550.h"
 #include "include/shroud/abi.h"
 #include "mm/frame.h"
@@ -36,9 +38,7 @@ extern char __core_start[], __core_end[], host_stack_top[];
 uint16_t core_log_port;
 uint64_t core_hv_base, core_hv_end, core_phys_top;
 bool core_reset_wipe = true;
-struct vcpu *core_current_vcpu;
-static struct vcpu boot_vcpu;
-static struct gpmap boot_gpmap;
+const struct boot_info *core_bi;
 
 /* The loader's image was mapped executable for the launch only. */
 static void revoke_loader_exec(const struct boot_info *bi)
@@ -105,10 +105,13 @@ static void panic_dump(void)
 	log_raw("  host cr0 %016llx cr3 %016llx cr4 %016llx\n",
 		(unsigned long long)read_cr0(), (unsigned long long)read_cr3(),
 		(unsigned long long)read_cr4());
-	if (core_current_vcpu && core_current_vcpu->ops) {
-		log_raw("  cpu %u, guest state at the last #VMEXIT:\n",
-			core_current_vcpu->id);
-		core_current_vcpu->ops->dump(core_current_vcpu);
+	struct vcpu *v = cpu_local_ready() && cpu_local()->owner ?
+			 &this_pcpu()->vcpu : NULL;
+
+	smp_stop_others();
+	if (v && v->ops) {
+		log_raw("  cpu %u, guest state at the last #VMEXIT:\n", v->id);
+		v->ops->dump(v);
 	}
 }
 
@@ -124,33 +127,28 @@ static void init_gmem(const struct boot_info *bi)
 	gmem_set_hidden(bi->hv_base, bi->hv_size);
 }
 
-/* The guest-physical map: identity over [0, top) with the largest leaves
- * the CPU walks, the hypervisor's own region hidden (mm/gpmap.h). */
+/* The guest-physical maps, one per CPU: identity over [0, top) with the
+ * largest leaves the CPU walks, the hypervisor's own region hidden
+ * (mm/gpmap.h, core/smp.h). */
 static void build_gpmap(const struct vcpu_ops *ops, const struct boot_info *bi)
 {
 	unsigned bits = cpuid(0x80000008).eax & 0xff;
 	uint64_t top, before = frame_used();
-	int rc;
 
 	if (bits < 32 || bits > GPM_MAX_BITS)
 		bits = GPM_MAX_BITS;
 	top = 1ull << bits;
-	rc = gpmap_build(&boot_gpmap, ops->gpm_format, top,
-			 ops->gpm_max_level(), frame_pgt_alloc, frame_pgt_ptr, 0);
-	if (!rc && !bi->expose_hv_memory)
-		rc = gpmap_hide(&boot_gpmap, mk_gpa(bi->hv_base), bi->hv_size);
-	if (rc)
-		panic("guest-physical map: error %d", rc);
+	smp_build_views(ops->gpm_format, top, ops->gpm_max_level(), bi);
 	if (bi->expose_hv_memory)
 		log_warn("gpm", "expose_hv_memory=yes: hypervisor memory is "
 			 "visible to the guest (testing only)");
 	log_info("gpm", "%s identity map [0x0-0x%llx) with %s pages, "
-		 "hypervisor [0x%llx-0x%llx) %s, %llu table frames",
+		 "hypervisor [0x%llx-0x%llx) %s, %u view(s), %llu table frames",
 		 ops->gpm_format->name, (unsigned long long)top,
 		 ops->gpm_max_level() == 3 ? "1 GiB" : "2 MiB",
 		 (unsigned long long)bi->hv_base,
 		 (unsigned long long)(bi->hv_base + bi->hv_size),
-		 bi->expose_hv_memory ? "EXPOSED" : "hidden",
+		 bi->expose_hv_memory ? "EXPOSED" : "hidden", core_ncpus,
 		 (unsigned long long)(frame_used() - before));
 }
 
@@ -158,7 +156,8 @@ void core_main(struct boot_info *bi)
 {
 	const struct vcpu_backend *be;
 	const struct vcpu_ops *ops;
-	struct vcpu *v = &boot_vcpu;
+	struct pcpu *p = &core_cpus[0];
+	struct vcpu *v = &p->vcpu;
 	const char *why;
 
 	check_boot_info(bi);
@@ -167,6 +166,7 @@ void core_main(struct boot_info *bi)
 	core_hv_end = bi->hv_base + bi->hv_size;
 	core_phys_top = bi->phys_top;
 	core_reset_wipe = bi->reset_wipe != 0;
+	core_bi = bi;
 	uart_init(core_log_port);
 	log_init(log_putc, (enum log_level)bi->log_level);
 	panic_set_dump(panic_dump);
@@ -178,23 +178,25 @@ void core_main(struct boot_info *bi)
 		 (unsigned long long)(bi->hv_base + bi->hv_size),
 		 (unsigned long long)(bi->hv_size >> 20),
 		 (unsigned long long)((uint64_t)(__core_end - __core_start) >> 10));
-	if (bi->cpu_count > 1)
-		log_warn("cpu", "%u CPUs present: only the boot CPU is "
-			 "virtualized; the kernel gets nosmp", bi->cpu_count);
+	log_info("cpu", "%u CPU(s), boot CPU APIC ID %u", bi->cpu_count,
+		 bi->apic_id[0]);
 	be = vcpu_backend_pick(&why);
 	if (!be || !be->ops)
 		panic("no virtualization backend: %s", why);
 	ops = be->ops;
 	frame_init(bi->heap_next, bi->heap_end);
 	init_gmem(bi);
-	core_current_vcpu = v;
 	v->ops = ops;
 	v->id = 0;
 	v->decode_warn_budget = 16;
-	v->gpm = &boot_gpmap;
 	if (ops->capture(v, bi))
 		panic("%s: cannot start", ops->name);
-	desc_init();
+	desc_init(0);
+	/* after the capture (the guest's GS) and desc_init (a null GS) */
+	cpu_local_install(0, bi->apic_id[0]);
+	cpu_locals[0].owner = p;
+	log_set_cpu(cpu_index);
+	p->state = PCPU_RUNNING;
 	fpu_init();
 	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
 	if (!v->fpu)
@@ -202,6 +204,7 @@ void core_main(struct boot_info *bi)
 	fpu_bind(v->fpu);
 	v->host_stack_top = host_stack_top;
 	build_gpmap(ops, bi);
+	v->gpm = &p->gpm;
 	if (ops->init(v, bi))
 		panic("%s: initialisation failed", ops->name);
 	core_intercept_reset_ports(v);
@@ -210,6 +213,7 @@ void core_main(struct boot_info *bi)
 		log_warn("cpu", "reset_wipe = no: a reset leaves keys and clear "
 			 "frames in RAM (testing only)");
 	revoke_loader_exec(bi);
+	prot_set_shootdown(smp_shootdown);
 	prot_init(bi);
 	v->prot = prot_cpu_init(v->id, v->gpm);
 	log_info("mem", "frames used %llu, free %llu",

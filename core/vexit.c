@@ -8,6 +8,7 @@
  */
 #include "core/core.h"
 #include "arch/x86/apic.h"
+#include "core/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/insn.h"
 #include "base/log.h"
@@ -167,38 +168,35 @@ static int wrmsr_efer(struct vcpu *v, uint64_t val)
 #define APIC_BASE_EN	(1ull << 11)
 
 /*
- * Inter-processor interrupts.  Only the boot CPU is virtualized (issue 11
- * will virtualize them all); every other CPU is parked in the firmware,
- * outside the hypervisor.  A guest that could make one run (INIT and
- * SIPI to it, as Linux's wakeup_secondary_cpu does, or an NMI into a
- * handler it planted in the firmware's IDT) would have a CPU with all of
- * physical memory, the hypervisor's included.  So the guest's local APIC
- * sends no IPI that could reach another CPU: the interrupt command
- * register is guarded in both modes (Intel SDM Vol. 3A 10.6.1 and
- * 10.12.9; AMD APM Vol. 2 16.5 and 16.11):
+ * Inter-processor interrupts.  Every CPU runs under the hypervisor
+ * (core/smp.c), and none may ever start outside it: the hardware must
+ * never deliver an INIT or start-up IPI that the guest asked for, nor an
+ * SMI.  So the guest's interrupt command register is guarded in both
+ * modes (Intel SDM Vol. 3A 10.6.1 and 10.12.9; AMD APM Vol. 2 16.5 and
+ * 16.11):
  *   xAPIC   the 4 KiB MMIO page at IA32_APIC_BASE is mapped read-only in
- *           the guest-physical map, so every write faults (#NPF); the
- *           store (MOV r/m32, r32 or imm32) is decoded and done by the
- *           hypervisor, except an ICR write that is refused;
+ *           this CPU's view, so every write faults (#NPF); the store (MOV
+ *           r/m32, r32 or imm32) is decoded and done by the hypervisor;
  *   x2APIC  WRMSR 0x830 (the ICR) is intercepted.
- * An ICR write is refused (dropped: the target never sees it, as if it
- * ignored the IPI; logged, counted, a SHROUD_EV_IPI event) unless it is a
- * fixed, lowest-priority or NMI interrupt that targets this CPU alone:
- * the "self" shorthand, or no shorthand with a physical destination equal
- * to this APIC's ID or a logical one equal to its logical ID.  INIT,
- * SIPI and SMI are refused even to this CPU.  A store that
- * cannot be decoded, or an instruction fetch from the page, is #GP.  The
- * guest may still move its APIC (wrmsr_apic_base): the guard moves with
- * it, and the new base may not be guest RAM.
+ * Each ICR value gets apic_icr_classify()'s verdict: fixed and lowest-
+ * priority interrupts are sent (every target is a virtualized CPU), INIT
+ * and start-up IPIs to other CPUs are emulated (core/smp.c), NMIs only to
+ * this CPU, and the rest is refused: dropped (the target never sees it),
+ * logged, counted and a SHROUD_EV_IPI event.  While some CPU the firmware
+ * reported is not under the hypervisor, only what reaches this CPU alone
+ * is sent (apic_icr_self_only), and INIT/SIPI are emulated only for the
+ * virtualized CPUs.  A store that cannot be decoded, or an instruction
+ * fetch from the page, is #GP.  The guest may still move its APIC
+ * (wrmsr_apic_base): the guard moves with it, and the new base may not be
+ * guest RAM.
  * The guard is armed by SHROUD_HC_GUARD_IPIS, which the loader makes when
- * the firmware's ExitBootServices has returned: until then the firmware
- * (the guest, but still the measured boot chain) wakes and parks its APs
- * with INIT-SIPI-SIPI to all but itself, which the guard would refuse.
+ * the firmware's ExitBootServices has returned (until then the firmware,
+ * the measured boot chain, owns its parked APs); the hypervisor then
+ * takes the APs (smp_start_aps), each arming its own guard.
  */
 #define APIC_GUARD_NONE		(~0ull)
 
-static uint64_t apic_guard_gpa = APIC_GUARD_NONE;	/* guarded page */
-static bool ipi_guard_armed;
+static bool ipi_guard_armed, aps_to_start;
 static uint32_t apic_ipi_warn_budget = 16;
 uint64_t core_ipis_refused;
 
@@ -213,7 +211,7 @@ static void ipi_refused(struct vcpu *v, uint32_t lo, uint32_t dest)
 	prot_report_ipi_refused(v->g.rip, v->g.cr3);
 	if (log_ratelimit(&apic_ipi_warn_budget))
 		log_warn("vcpu", "cpu %u: IPI refused (ICR 0x%x, destination "
-			 "0x%x, rip 0x%llx): only this CPU is virtualized",
+			 "0x%x, rip 0x%llx)",
 			 v->id, lo, dest, (unsigned long long)v->g.rip);
 }
 
@@ -225,9 +223,10 @@ static int apic_guard_set(struct vcpu *v, uint64_t msr)
 {
 	uint64_t want = ((msr & APIC_BASE_EN) && !(msr & APIC_BASE_EXTD)) ?
 			(msr & ~0xfffull) & ((1ull << 52) - 1) : APIC_GUARD_NONE;
+	uint64_t *guard = &this_pcpu()->apic_guard_gpa;
 	int rc;
 
-	if (want == apic_guard_gpa)
+	if (want == (*guard))
 		return 0;
 	if (want != APIC_GUARD_NONE) {
 		rc = gpmap_map_4k(v->gpm, mk_gpa(want), mk_hpa(want), GPM_R);
@@ -235,12 +234,12 @@ static int apic_guard_set(struct vcpu *v, uint64_t msr)
 			return rc;
 	}
 	/* an existing 4 KiB leaf: no allocation, cannot fail */
-	if (apic_guard_gpa != APIC_GUARD_NONE &&
-	    gpmap_map_4k(v->gpm, mk_gpa(apic_guard_gpa),
-			 mk_hpa(apic_guard_gpa), GPM_RWX))
+	if ((*guard) != APIC_GUARD_NONE &&
+	    gpmap_map_4k(v->gpm, mk_gpa((*guard)),
+			 mk_hpa((*guard)), GPM_RWX))
 		log_warn("vcpu", "old APIC page 0x%llx left read-only",
-			 (unsigned long long)apic_guard_gpa);
-	apic_guard_gpa = want;
+			 (unsigned long long)(*guard));
+	(*guard) = want;
 	v->ops->flush_tlb(v);
 	return 0;
 }
@@ -270,6 +269,14 @@ static int wrmsr_apic_base(struct vcpu *v, uint64_t val)
 		return -ENG_EPERM;		/* disabled -> x2APIC directly */
 	if (base < core_hv_end && base + 0x1000 > core_hv_base)
 		return -ENG_EPERM;		/* onto the hypervisor's memory */
+	if (core_ncpus > 1 && (cur & APIC_BASE_EN) && !(val & APIC_BASE_EN)) {
+		/* a disabled APIC could not take the hypervisor's NMIs
+		 * (shootdowns): the write is ignored, as if it had no effect */
+		if (log_ratelimit(&apic_ipi_warn_budget))
+			log_warn("vcpu", "cpu %u: APIC disable ignored (SMP)",
+				 v->id);
+		return 0;
+	}
 	if ((val & APIC_BASE_EN) && (gmem_is_ram(base, 0x1000) ||
 				     base + 0x1000 > core_phys_top))
 		return -ENG_EPERM;		/* onto guest RAM, or where the
@@ -282,10 +289,11 @@ static int wrmsr_apic_base(struct vcpu *v, uint64_t val)
 	return 0;
 }
 
-/* SHROUD_HC_GUARD_IPIS (prot/hypercall.c calls it under prot_lock). */
+/* SHROUD_HC_GUARD_IPIS (prot/hypercall.c calls it under prot_lock): the
+ * boot CPU's guard; the APs are started after the call (no lock held). */
 static int arm_ipi_guard(void)
 {
-	struct vcpu *v = core_current_vcpu;
+	struct vcpu *v = &this_pcpu()->vcpu;
 	uint64_t msr = rdmsr(MSR_APIC_BASE);
 
 	if (ipi_guard_armed)
@@ -293,11 +301,58 @@ static int arm_ipi_guard(void)
 	if (apic_guard_set(v, msr))
 		vcpu_stop(v, "cannot guard the local APIC page");
 	ipi_guard_armed = true;
-	log_info("vcpu", "cpu %u: IPIs to other CPUs refused from now on "
-		 "(%s mode, APIC base 0x%llx)", v->id,
-		 (msr & APIC_BASE_EXTD) ? "x2APIC" : "xAPIC",
+	aps_to_start = true;
+	log_info("vcpu", "cpu %u: IPI guard armed (%s mode, APIC base 0x%llx)",
+		 v->id, (msr & APIC_BASE_EXTD) ? "x2APIC" : "xAPIC",
 		 (unsigned long long)(msr & ~0xfffull));
 	return 0;
+}
+
+void core_ap_guard(struct vcpu *v)
+{
+	if (ipi_guard_armed && apic_guard_set(v, rdmsr(MSR_APIC_BASE)))
+		panic("cpu %u: cannot guard the local APIC page", v->id);
+}
+
+void core_cpu_reset_prot(struct vcpu *v)
+{
+	struct prot_view pv = prot_view_of(v);
+
+	prot_idle(&pv);
+}
+
+/*
+ * One ICR write of the guest (@lo, destination @dest in the mode's
+ * format), with this CPU's APIC ID and logical ID: true if the hardware
+ * may send it as it is; otherwise it was emulated or refused here.
+ */
+static bool icr_write(struct vcpu *v, uint32_t lo, uint32_t dest,
+		      uint32_t self_id, uint32_t self_ldr)
+{
+	enum icr_verdict d = apic_icr_classify(lo, dest, self_id, self_ldr);
+	bool others = ICR_SHORTHAND(lo) == ICR_SH_OTHERS;
+
+	if (d == ICR_SEND && !core_all_cpus_virtualized &&
+	    !apic_icr_self_only(lo, dest, self_id, self_ldr))
+		d = ICR_REFUSE;
+	switch (d) {
+	case ICR_SEND:
+		return true;
+	case ICR_INIT:
+		if (smp_emulate_init(dest, others))
+			return false;
+		break;
+	case ICR_INIT_DEASSERT:
+		return false;
+	case ICR_SIPI:
+		if (smp_emulate_sipi(dest, others, ICR_VECTOR(lo)))
+			return false;
+		break;
+	default:
+		break;
+	}
+	ipi_refused(v, lo, dest);
+	return false;
 }
 
 void core_guard_ipis(void)
@@ -329,18 +384,16 @@ static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 	}
 	val = st.imm ? st.value : (uint32_t)*gpr_slot(v, st.gpr);
 	if (reg == APIC_REG_ICR_LO) {
-		uint64_t base = apic_guard_gpa;
+		uint64_t base = this_pcpu()->apic_guard_gpa;
 		uint32_t dest = *apic_mmio(base, APIC_REG_ICR_HI) >> 24;
 
-		if (!apic_icr_self_only(val, dest,
-				   *apic_mmio(base, APIC_REG_ID) >> 24,
-				   *apic_mmio(base, APIC_REG_LDR) >> 24)) {
-			ipi_refused(v, val, dest);
+		if (!icr_write(v, val, dest, *apic_mmio(base, APIC_REG_ID) >> 24,
+			       *apic_mmio(base, APIC_REG_LDR) >> 24)) {
 			set_rip(v, v->g.rip + st.len);
 			return;
 		}
 	}
-	*apic_mmio(apic_guard_gpa, reg) = val;
+	*apic_mmio(this_pcpu()->apic_guard_gpa, reg) = val;
 	set_rip(v, v->g.rip + st.len);
 }
 
@@ -352,12 +405,10 @@ static int wrmsr_x2apic_icr(struct vcpu *v, uint64_t val)
 
 	if (!(base & APIC_BASE_EN) || !(base & APIC_BASE_EXTD))
 		return -ENG_EPERM;
-	if (ipi_guard_armed && !apic_icr_self_only((uint32_t)val, (uint32_t)(val >> 32),
-			   (uint32_t)rdmsr(MSR_X2APIC_ID),
-			   (uint32_t)rdmsr(MSR_X2APIC_LDR))) {
-		ipi_refused(v, (uint32_t)val, (uint32_t)(val >> 32));
+	if (ipi_guard_armed && !icr_write(v, (uint32_t)val, (uint32_t)(val >> 32),
+					  (uint32_t)rdmsr(MSR_X2APIC_ID),
+					  (uint32_t)rdmsr(MSR_X2APIC_LDR)))
 		return 0;
-	}
 	wrmsr(MSR_X2APIC_ICR, val);
 	return 0;
 }
@@ -747,8 +798,8 @@ static void exit_npf(struct vcpu *v)
 	struct prot_view pv = prot_view_of(v);
 	struct prot_outcome o = { PROT_NOT_MINE, 0 };
 
-	if (apic_guard_gpa != APIC_GUARD_NONE &&
-	    (v->exit.u.npf.gpa.v & ~0xfffull) == apic_guard_gpa) {
+	if (this_pcpu()->apic_guard_gpa != APIC_GUARD_NONE &&
+	    (v->exit.u.npf.gpa.v & ~0xfffull) == this_pcpu()->apic_guard_gpa) {
 		apic_mmio_write(v, v->exit.u.npf.gpa.v, v->exit.u.npf.access);
 		return;
 	}
@@ -809,6 +860,13 @@ void vexit_handle(struct vcpu *v)
 	case VEXIT_HYPERCALL:
 		exit_hypercall(v);
 		sync_intercepts(v);
+		if (aps_to_start) {	/* after GUARD_IPIS, no lock held */
+			aps_to_start = false;
+			smp_start_aps(core_bi);
+		}
+		break;
+	case VEXIT_NMI:		/* a kick: smp_poll() has acknowledged */
+		this_pcpu()->nmis++;
 		break;
 	case VEXIT_MSR_READ:
 	case VEXIT_MSR_WRITE:
@@ -852,8 +910,9 @@ void vexit_handle(struct vcpu *v)
 		 * after the wipe. */
 		core_reset(v, "guest shutdown (triple fault)");
 	case VEXIT_INIT:
-		/* An INIT from outside the guest's APIC (the IPI guard drops
-		 * the guest's own): the CPU would start over under us. */
+		/* An INIT from outside the guest's APIC (the IPI guard
+		 * emulates the guest's own): the CPU would start over under
+		 * us. */
 		core_reset(v, "INIT signal");
 	case VEXIT_OTHER:
 	default:
@@ -861,22 +920,32 @@ void vexit_handle(struct vcpu *v)
 			(unsigned long long)x->code);
 		vcpu_stop(v, "unexpected #VMEXIT");
 	}
+	/* Every exit: an intercept another CPU's event changed (a new
+	 * owner-only partition, the kernel lock) holds here from the next
+	 * entry on, and a shootdown's kick makes that entry soon. */
+	sync_intercepts(v);
 	core_after_exit(v);
 }
 
 void vcpu_run(struct vcpu *v)
 {
-	log_info("vcpu", "cpu %u: launching guest at rip 0x%llx (%s)", v->id,
-		 (unsigned long long)v->g.rip, v->ops->name);
+	struct pcpu *p = this_pcpu();
+
+	if (v->id == 0)
+		log_info("vcpu", "cpu %u: launching guest at rip 0x%llx (%s)",
+			 v->id, (unsigned long long)v->g.rip, v->ops->name);
 	for (;;) {
+		smp_before_entry(p);
 		if (v->ops->enter(v))
 			vcpu_stop(v, "guest entry failed (invalid guest state)");
+		smp_poll();
 		vexit_handle(v);
 	}
 }
 
 void vcpu_stop(struct vcpu *v, const char *why)
 {
+	smp_stop_others();
 	log_raw("FATAL: guest stopped: %s\n", why);
 	v->ops->dump(v);
 	core_print_counters(v);

@@ -21,17 +21,17 @@ HV_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
 HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/base/libc $(SHROUD_EXTRA_DEFS)
 
 CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
-	core/vexit.c \
+	core/vexit.c core/smp.c \
 	base/lib.c base/log.c base/panic.c \
 	prot/protect.c prot/events.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
 	prot/klock.c \
-	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/fpu.c arch/x86/insn.c \
+	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/percpu.c arch/x86/fpu.c arch/x86/insn.c \
 	arch/x86/mtrr.c arch/x86/vmx/ept.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_probe.c \
 	arch/x86/svm/npt.c \
 	drivers/uart16550.c \
 	mm/pgtable.c mm/gpmap.c mm/frame.c mm/gmem.c mm/gpt_walk.c
-CORE_S := arch/x86/entry.S arch/x86/svm/svm_asm.S
+CORE_S := arch/x86/entry.S arch/x86/ap_tramp.S arch/x86/svm/svm_asm.S
 CORE_OBJS := $(patsubst %,$(HV_BUILD)/core/%.o,$(CORE_C) $(CORE_S))
 
 $(HV_BUILD)/core/%.c.o: %.c

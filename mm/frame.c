@@ -3,8 +3,10 @@
  */
 #include "mm/frame.h"
 #include <stddef.h>
+#include "base/spinlock.h"
 
 static uint64_t frame_base, frame_next, frame_end;
+static spinlock_t frame_lock = SPINLOCK_INIT;	/* a leaf lock: taken last */
 
 void frame_init(uint64_t base, uint64_t end)
 {
@@ -17,9 +19,14 @@ uint64_t frame_alloc_contig(unsigned count)
 	uint64_t hpa = frame_next, size = (uint64_t)count << 12;
 	uint64_t *p, i;
 
-	if (!count || frame_end - frame_next < size)
+	spin_lock(&frame_lock);
+	hpa = frame_next;
+	if (!count || frame_end - frame_next < size) {
+		spin_unlock(&frame_lock);
 		return 0;
+	}
 	frame_next += size;
+	spin_unlock(&frame_lock);
 	p = hpa_ptr(hpa);
 	for (i = 0; i < size / 8; i++)
 		p[i] = 0;

@@ -472,7 +472,15 @@ static int on_classify(struct mpe *m, const struct mpe_event *ev,
 	return rc ? rc : reap_empty(m, l);
 }
 
-/* S1 */
+static bool runs_elsewhere(const struct mpe_event *ev, uint64_t owner)
+{
+	for (uint32_t i = 0; i < ev->nothers && ev->others; i++)
+		if ((ev->others[i] & PART_OWNER_MASK) == owner)
+			return true;
+	return false;
+}
+
+/* S1, S1b */
 static int on_ctx_switch(struct mpe *m, const struct mpe_event *ev,
 			 struct alist *l)
 {
@@ -490,6 +498,12 @@ static int on_ctx_switch(struct mpe *m, const struct mpe_event *ev,
 						  m->map.ext[k].nframes, 0, 0, 0);
 			if (!rc)	/* all of them went out, else try again */
 				p->ro_ciphertext = 0;
+			continue;
+		}
+		if (runs_elsewhere(ev, p->owner)) {	/* S1b */
+			for (uint32_t k = 0; k < p->ws.n && !rc; k++)
+				rc = emit(l, MPE_ACT_UNMAP, p->id, p->ws.gfn[k], 1,
+					  MPE_UNMAP_THIS_CPU, 0, 0);
 			continue;
 		}
 		for (uint32_t k = p->ws.n; k-- > 0 && !rc;) {

@@ -64,6 +64,11 @@
  *  S1 Context switch away from an owner: SECRET partitions' clear frames
  *     are UNMAPped and ENCRYPTed, CONFIDENTIAL ones only UNMAPped; back to
  *     the owner: read-only ciphertext mappings given to others are removed.
+ *  S1b SMP: UNMAP takes a frame out of every CPU's view.  If the owner
+ *     still runs on another CPU (ev->others), its clear frames stay clear
+ *     and in the working set: they leave only the switching CPU's view
+ *     (UNMAP with MPE_UNMAP_THIS_CPU).  MAP is always for the CPU that
+ *     handled the event.
  * Storage is the caller's (struct mpe_storage); no heap. Not thread-safe:
  * the caller serializes events (one lock around mpe_handle + execution).
  */
@@ -109,6 +114,9 @@ struct mpe_event {
 	 * partition the whole range must belong to. */
 	uint32_t join;
 	bool discard;			/* DECLASSIFY: contents dropped, not decrypted */
+	/* CTX_SWITCH: the address spaces the other CPUs run now (S1b). */
+	const uint64_t *others;
+	uint32_t nothers;
 };
 
 enum mpe_act_type {
@@ -124,6 +132,10 @@ enum mpe_raise {
 	MPE_RAISE_WIPED,	/* executor: ENCRYPT failed, frame wiped */
 	MPE_RAISE_DENIED_KERNEL	/* N3b: the owner's kernel, OWNER_USER */
 };
+
+/* UNMAP perms: the frames leave only the view of the CPU that handled the
+ * event (S1b); without it, every CPU's view. */
+#define MPE_UNMAP_THIS_CPU	0x80u
 
 struct mpe_action {
 	uint8_t type;		/* enum mpe_act_type */

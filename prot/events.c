@@ -11,6 +11,18 @@
 
 struct prot_state prot;
 spinlock_t prot_lock = SPINLOCK_INIT;
+static void (*shootdown_fn)(void);
+
+void prot_set_shootdown(void (*fn)(void))
+{
+	shootdown_fn = fn;
+}
+
+void prot_shootdown(void)
+{
+	if (shootdown_fn)
+		shootdown_fn();
+}
 
 /*
  * The ring is shared by every owner, so one owner's flood (an attacker
@@ -80,5 +92,5 @@ void prot_report_ipi_refused(uint64_t rip, uint64_t cr3)
 {
 	spin_lock(&prot_lock);
 	prot_system_event(SHROUD_EV_IPI, rip, cr3);
-	spin_unlock(&prot_lock);
+	prot_unlock();
 }

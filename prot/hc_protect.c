@@ -501,6 +501,8 @@ static void fill_stats(struct shroud_stats *s)
 	s->evictions += prot.st.evictions_gone;
 	s->faults = prot.st.faults;
 	for (i = 0; i < prot.ncpus; i++) {
+		if (!prot.cpus[i])
+			continue;
 		s->decryptions += prot.cpus[i]->exec.frames_decrypted;
 		s->encryptions += prot.cpus[i]->exec.frames_encrypted;
 	}

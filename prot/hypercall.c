@@ -69,7 +69,7 @@ void hc_dispatch(const struct prot_view *pv, struct hc_regs *r)
 	else {
 		spin_lock(&prot_lock);
 		rc = hc_table[nr].fn(pv, r);
-		spin_unlock(&prot_lock);
+		prot_unlock();
 	}
 	r->rax = (uint64_t)rc;
 }

@@ -76,6 +76,7 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 	struct gpt_walk w = { pv->cr0, pv->cr3, pv->cr4, pv->efer, gmem_read,
 			      0 };
 	uint64_t bytes, hpa, g;
+	uint32_t i;
 	int rc;
 
 	if (r->rbx || r->rcx || r->rdx || r->rsi)
@@ -103,12 +104,16 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 	}
 	/* Every 2 MiB of RAM at 4 KiB first: the only step that needs map
 	 * frames, so that running out changes nobody's rights. */
-	for (g = 0; g < kl.nframes; g += 512) {
-		rc = gpmap_split_2m(pv->cpu->gpm, mk_gpa(g << 12));
-		if (rc == -ENG_ENOMEM) {
-			log_warn("prot", "kernel lock refused: no frames to split "
-				 "the guest-physical map");
-			return -SHROUD_ENOSPC;
+	for (i = 0; i < prot.ncpus; i++) {	/* every CPU's view */
+		if (!prot.cpus[i])
+			continue;
+		for (g = 0; g < kl.nframes; g += 512) {
+			rc = gpmap_split_2m(prot.cpus[i]->gpm, mk_gpa(g << 12));
+			if (rc == -ENG_ENOMEM) {
+				log_warn("prot", "kernel lock refused: no frames to "
+					 "split the guest-physical map");
+				return -SHROUD_ENOSPC;
+			}
 		}
 	}
 	kl.on = true;
@@ -119,13 +124,17 @@ int64_t prot_hc_klock(const struct prot_view *pv, struct hc_regs *r)
 		if (!gmem_is_ram(g << 12, FRAME_SIZE) ||
 		    part_map_lookup(&prot.mpe.map, mk_gfn(g)))
 			continue;
-		rc = gpmap_map_4k(pv->cpu->gpm, mk_gpa(g << 12),
-				  mk_hpa(g << 12), is_text(g) ?
-				  (GPM_R | GPM_X) : (GPM_R | GPM_W));
-		if (rc && rc != -ENG_EPERM)	/* EPERM: the hidden range */
-			log_err("prot", "kernel lock: gpa 0x%llx kept its "
-				"rights (%d)", (unsigned long long)(g << 12),
-				rc);
+		for (i = 0; i < prot.ncpus; i++) {
+			if (!prot.cpus[i])
+				continue;
+			rc = gpmap_map_4k(prot.cpus[i]->gpm, mk_gpa(g << 12),
+					  mk_hpa(g << 12), is_text(g) ?
+					  (GPM_R | GPM_X) : (GPM_R | GPM_W));
+			if (rc && rc != -ENG_EPERM)	/* EPERM: hidden range */
+				log_err("prot", "kernel lock: gpa 0x%llx kept its "
+					"rights on cpu %u (%d)",
+					(unsigned long long)(g << 12), i, rc);
+		}
 	}
 	log_info("prot", "kernel locked from cr3 0x%llx at rip 0x%llx: %llu "
 		 "kernel-text frames executable and read-only, every other "
@@ -162,7 +171,7 @@ static int refuse_locking(const struct prot_view *pv, uint64_t at,
 
 	spin_lock(&prot_lock);
 	rc = refuse(pv, at, what);
-	spin_unlock(&prot_lock);
+	prot_unlock();
 	return rc;
 }
 

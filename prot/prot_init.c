@@ -112,11 +112,14 @@ struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
 {
 	struct prot_cpu *c;
 
-	if (!prot.enabled || prot.ncpus >= ARRAY_SIZE(prot.cpus))
+	if (!prot.enabled || id >= ARRAY_SIZE(prot.cpus))
 		return NULL;
+	spin_lock(&prot_lock);
 	c = alloc_bytes(sizeof(*c));
-	if (!c)
+	if (!c) {
+		prot_unlock();
 		return NULL;
+	}
 	c->id = id;
 	c->gpm = gpm;
 	c->list = alloc_bytes(PROT_ACTIONS * sizeof(struct mpe_action));
@@ -127,10 +130,14 @@ struct prot_cpu *prot_cpu_init(uint32_t id, struct gpmap *gpm)
 		log_err("prot", "cpu %u: out of hypervisor memory: protected "
 			"memory is OFF", id);
 		prot.enabled = 0;
+		prot_unlock();
 		return NULL;
 	}
 	prot_exec_setup(c);
-	prot.cpus[prot.ncpus++] = c;
+	prot.cpus[id] = c;
+	if (prot.ncpus < id + 1)
+		prot.ncpus = id + 1;
+	prot_unlock();
 	return c;
 }
 
@@ -203,11 +210,12 @@ void prot_wipe_for_reset(void)
 			zero_frames(x->start, x->nframes);
 	}
 	for (i = 0; i < prot.ncpus; i++)
-		memset(hpa_ptr(prot.cpus[i]->sink.v), 0, FRAME_SIZE);
+		if (prot.cpus[i])
+			memset(hpa_ptr(prot.cpus[i]->sink.v), 0, FRAME_SIZE);
 	aem_fini(&prot.aem);
 #if KEYS_IN_REGISTERS
 	aesreg_master_clear();
 #endif
 	prot.enabled = 0;
-	spin_unlock(&prot_lock);
+	prot_unlock();
 }

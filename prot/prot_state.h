@@ -66,8 +66,8 @@ struct prot_state {
 	uint32_t cr3_switches;
 	bool want_cr3, want_hlt;	/* intercepts (prot_intercepts) */
 	uint64_t ram_top;		/* end of guest RAM (boot_info) */
-	struct prot_cpu *cpus[1];	/* every CPU's part, for STATS */
-	uint32_t ncpus;
+	struct prot_cpu *cpus[BI_CPUS_MAX];	/* by CPU index; NULL: none */
+	uint32_t ncpus;			/* highest index + 1 */
 };
 
 /* Outcome flags of one prot_run(), set by the executor's RAISE callback. */
@@ -92,6 +92,19 @@ struct prot_cpu {
 
 extern struct prot_state prot;
 extern spinlock_t prot_lock;
+
+/* Make every change this CPU made to other CPUs' views take effect there
+ * (the hook core/smp.c gave prot_set_shootdown; nothing with one CPU). */
+void prot_shootdown(void);
+/* Release prot_lock, after the shootdowns its holder still owes. */
+static inline void prot_unlock(void)
+{
+	prot_shootdown();
+	spin_unlock(&prot_lock);
+}
+/* Apply @rights (0: not present) to frame @gfn in every CPU's view; the
+ * shootdown follows at prot_unlock() or before the frame is touched. */
+int prot_map_all(uint64_t gfn, unsigned rights);
 
 /* Feed one event to the MPE and execute its actions on CPU @c. */
 int prot_run(struct prot_cpu *c, struct mpe_event *ev) ENG_WUR;

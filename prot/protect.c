@@ -30,10 +30,43 @@ const struct partition *prot_mpe_part(uint16_t id)
 
 /* ---- executor callbacks (mm/mpe_exec.h) --------------------------------- */
 
+/* The executor is about to change (or read) frame @g's contents: the
+ * frame leaves every other CPU's view first, and those CPUs acknowledge,
+ * so that no other CPU reads or writes it through a stale translation
+ * while it is encrypted, decrypted or wiped in place. */
 static void *exec_frame(void *ctx, gfn_t g)
 {
-	(void)ctx;
+	struct prot_cpu *c = ctx;
+	uint32_t i;
+	unsigned level;
+
+	for (i = 0; i < prot.ncpus; i++) {
+		struct prot_cpu *o = prot.cpus[i];
+
+		if (!o || o == c || !gpmap_lookup(o->gpm, gfn_to_gpa(g), &level))
+			continue;
+		if (gpmap_map_4k(o->gpm, gfn_to_gpa(g), mk_hpa(g.v << 12), 0))
+			return NULL;	/* cannot unmap: not touched */
+	}
+	prot_shootdown();
 	return gmem_ptr(gfn_to_gpa(g), FRAME_SIZE);
+}
+
+static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights);
+
+int prot_map_all(uint64_t gfn, unsigned rights)
+{
+	uint32_t i;
+	int rc = 0;
+
+	for (i = 0; i < prot.ncpus && !rc; i++) {
+		struct prot_cpu *o = prot.cpus[i];
+
+		if (!o)
+			continue;
+		rc = map_frame(o, gfn, rights);
+	}
+	return rc;
 }
 
 static unsigned gpm_rights(uint8_t mpe_perms)
@@ -46,8 +79,12 @@ static unsigned gpm_rights(uint8_t mpe_perms)
 /* One frame of the identity map with @rights (0: not present). */
 static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights)
 {
+	unsigned level;
+
 	if ((gfn << 12) == c->diverted_gpa)
 		c->diverted_gpa = 0;
+	else if (!rights && !gpmap_lookup(c->gpm, mk_gpa(gfn << 12), &level))
+		return 0;	/* not mapped here: nothing to flush */
 	return gpmap_map_4k(c->gpm, mk_gpa(gfn << 12), mk_hpa(gfn << 12),
 			    klock_rights(gfn, rights));
 }
@@ -60,10 +97,14 @@ static int exec_map(void *ctx, const struct mpe_action *a)
 	int rc = 0;
 
 	switch (a->type) {
-	case MPE_ACT_MAP:
-	case MPE_ACT_UNMAP:
+	case MPE_ACT_MAP:	/* for this CPU: it runs whom the map is for */
 		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++)
 			rc = map_frame(c, g, rights);
+		return rc;
+	case MPE_ACT_UNMAP:	/* from every view, unless only this CPU left */
+		for (g = a->gfn; g < a->gfn + a->nframes && !rc; g++)
+			rc = (a->perms & MPE_UNMAP_THIS_CPU) ?
+			     map_frame(c, g, 0) : prot_map_all(g, 0);
 		return rc;
 	case MPE_ACT_MERGE:	/* a 2 MiB leaf has one set of rights */
 		return prot_klocked() ? 0 : gpmap_merge_2m(c->gpm,
@@ -517,7 +558,7 @@ void prot_npf(const struct prot_view *pv, gpa_t gpa, unsigned access,
 	spin_lock(&prot_lock);
 	npf_locked(pv, gpa.v & ~0xfffull, access, out);
 	update_hlt();
-	spin_unlock(&prot_lock);
+	prot_unlock();
 }
 
 /* The CPU now runs address space @ctx (0: none, idle): owners away lose
@@ -525,10 +566,19 @@ void prot_npf(const struct prot_view *pv, gpa_t gpa, unsigned access,
 static int owner_switch(struct prot_cpu *c, uint64_t ctx)
 {
 	struct mpe_event ev = { 0 };
+	uint64_t others[BI_CPUS_MAX];
+	uint32_t i, n = 0;
 
 	undivert(c);
+	/* Owners still running on other CPUs keep their clear frames there;
+	 * this CPU's view loses them either way. */
+	for (i = 0; i < prot.ncpus; i++)
+		if (prot.cpus[i] && prot.cpus[i] != c && prot.cpus[i]->fault_ctx)
+			others[n++] = prot.cpus[i]->fault_ctx;
 	ev.type = MPE_EV_CTX_SWITCH;
 	ev.ctx = ctx;
+	ev.others = others;
+	ev.nothers = n;
 	c->fault_ctx = ctx & PART_OWNER_MASK;
 	return prot_run(c, &ev);
 }
@@ -551,7 +601,7 @@ void prot_cr3_write(const struct prot_view *pv, uint64_t new_cr3)
 		log_err("prot", "owner switch to cr3 0x%llx: engine error %d",
 			(unsigned long long)new_cr3, rc);
 	update_hlt();
-	spin_unlock(&prot_lock);
+	prot_unlock();
 }
 
 void prot_idle(const struct prot_view *pv)
@@ -567,7 +617,7 @@ void prot_idle(const struct prot_view *pv)
 	/* The HLT runs natively now; the next fault that leaves owner-only
 	 * frames clear turns the intercept on again. */
 	prot.want_hlt = false;
-	spin_unlock(&prot_lock);
+	prot_unlock();
 }
 
 void prot_intercepts(bool *cr3_write, bool *hlt)

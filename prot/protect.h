@@ -63,6 +63,17 @@ struct prot_outcome {
 void prot_init(const struct boot_info *bi);
 
 /*
+ * prot_set_shootdown - with several CPUs each has its own guest-physical
+ * map (a view).  A protected frame is mapped only in the view of a CPU
+ * that runs its owner; a frame leaves every view before its contents
+ * change (encrypt, decrypt, wipe).  @fn makes this CPU's changes to other
+ * CPUs' views take effect (TLB shootdown, acknowledged) before it returns;
+ * the layer calls it before touching such a frame and before it releases
+ * its lock.  Core init, before the guest runs.
+ */
+void prot_set_shootdown(void (*fn)(void));
+
+/*
  * prot_cpu_init - the per-CPU part for vCPU @id over its guest-physical
  * map @gpm (action list, scratch buffers, executor, fault progress).
  * NULL if out of hypervisor memory (the CPU then runs unprotected and the

@@ -654,7 +654,8 @@ class Boot:
         else:
             hv_uart = ["-device",
                        "isa-serial,chardev=hv0,iobase=0x%x,irq=3" % hv_port]
-        args = [QEMU, "-machine", "q35", "-accel", "tcg",
+        args = [QEMU, "-machine", "q35",
+                "-accel", "tcg,thread=multi" if self.cpus > 1 else "tcg",
                 "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", str(self.cpus),
                 "-nodefaults", "-nic", "none", "-display", "none",
                 "-vga", "none", "-no-reboot",

@@ -27,6 +27,9 @@
 #define ICR_MODE_INIT		5u
 #define ICR_MODE_SIPI		6u
 #define ICR_DEST_LOGICAL	(1u << 11)
+#define ICR_LEVEL_ASSERT	(1u << 14)
+#define ICR_TRIGGER_LEVEL	(1u << 15)
+#define ICR_VECTOR(lo)		((lo) & 0xffu)
 #define ICR_SHORTHAND(lo)	(((lo) >> 18) & 3u)
 #define ICR_SH_NONE		0u
 #define ICR_SH_SELF		1u
@@ -45,5 +48,32 @@
  */
 bool apic_icr_self_only(uint32_t lo, uint32_t dest, uint32_t self_id,
 			uint32_t self_ldr);
+
+/* What the IPI guard does with one ICR write once every CPU is
+ * virtualized (apic_icr_classify). */
+enum icr_verdict {
+	ICR_SEND,		/* write it to the APIC: the hardware sends it */
+	ICR_REFUSE,		/* drop it (logged, counted, SHROUD_EV_IPI) */
+	ICR_INIT,		/* emulate INIT to the destination CPU(s) */
+	ICR_INIT_DEASSERT,	/* INIT level de-assert: no effect */
+	ICR_SIPI,		/* emulate a start-up IPI, vector ICR_VECTOR */
+};
+
+/*
+ * apic_icr_classify - the guard's verdict on an ICR value (arguments as
+ * for apic_icr_self_only) when every CPU runs under the hypervisor:
+ *   fixed, lowest priority   SEND, to any destination (the target is a
+ *                            virtualized CPU, its guest takes it);
+ *   NMI                      SEND to this CPU alone, else REFUSE (NMIs are
+ *                            the hypervisor's own IPI; guests get none);
+ *   INIT, SIPI               emulated (INIT, INIT_DEASSERT, SIPI) when sent
+ *                            to another CPU by physical ID or to all but
+ *                            self; REFUSE to self, to all, or logical;
+ *   SMI, reserved modes      REFUSE.
+ * The hardware never sends an INIT or a start-up IPI the guest asked for:
+ * a CPU that took one would start outside the hypervisor.
+ */
+enum icr_verdict apic_icr_classify(uint32_t lo, uint32_t dest,
+				   uint32_t self_id, uint32_t self_ldr);
 
 #endif /* ARCH_X86_APIC_H */

@@ -5,6 +5,7 @@
 #include "arch/x86/desc.h"
 #include "arch/x86/cpu.h"
 #include "base/lib.h"
+#include "arch/x86/percpu.h"
 #include "base/panic.h"
 
 struct __attribute__((packed)) tss64 {
@@ -28,22 +29,25 @@ _Static_assert(sizeof(struct idt_gate) == 16, "APM Vol. 2, Figure 4-24");
 
 extern const uint64_t exc_stub_table[32];
 
-static uint64_t host_gdt[5] __attribute__((aligned(16)));
-static struct tss64 host_tss __attribute__((aligned(16)));
+/* One GDT, TSS and IST stack per CPU (a TSS is marked busy by LTR, and
+ * each CPU needs its own NMI/#DF/#MC stack); the IDT is shared. */
+static uint64_t host_gdt[CPUS_MAX][5] __attribute__((aligned(16)));
+static struct tss64 host_tss[CPUS_MAX] __attribute__((aligned(16)));
 static struct idt_gate host_idt[32] __attribute__((aligned(16)));
-static uint8_t ist_stack[4096] __attribute__((aligned(16)));
+static uint8_t ist_stack[CPUS_MAX][4096] __attribute__((aligned(16)));
 
-static void build_gdt(void)
+static void build_gdt(unsigned cpu)
 {
-	uint64_t base = (uint64_t)(uintptr_t)&host_tss;
-	uint64_t limit = sizeof(host_tss) - 1;
+	uint64_t *gdt = host_gdt[cpu];
+	uint64_t base = (uint64_t)(uintptr_t)&host_tss[cpu];
+	uint64_t limit = sizeof(host_tss[cpu]) - 1;
 
-	host_gdt[0] = 0;
-	host_gdt[1] = 0x00209b0000000000ull;	/* CS: P, DPL0, code, L */
-	host_gdt[2] = 0x0000930000000000ull;	/* DS: P, DPL0, data, W */
-	host_gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
-		      (0x89ull << 40) | (((base >> 24) & 0xff) << 56);
-	host_gdt[4] = base >> 32;		/* TSS: available 64-bit */
+	gdt[0] = 0;
+	gdt[1] = 0x00209b0000000000ull;	/* CS: P, DPL0, code, L */
+	gdt[2] = 0x0000930000000000ull;	/* DS: P, DPL0, data, W */
+	gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		 (0x89ull << 40) | (((base >> 24) & 0xff) << 56);
+	gdt[4] = base >> 32;		/* TSS: available 64-bit */
 }
 
 static void build_idt(void)
@@ -64,17 +68,20 @@ static void build_idt(void)
 	}
 }
 
-void desc_init(void)
+void desc_init(unsigned cpu)
 {
-	struct desc_ptr gdtr = { sizeof(host_gdt) - 1,
-				 (uint64_t)(uintptr_t)host_gdt };
+	struct desc_ptr gdtr = { sizeof(host_gdt[0]) - 1,
+				 (uint64_t)(uintptr_t)host_gdt[cpu] };
 	struct desc_ptr idtr = { sizeof(host_idt) - 1,
 				 (uint64_t)(uintptr_t)host_idt };
 
-	host_tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + sizeof(ist_stack));
-	host_tss.iopb = sizeof(host_tss);
-	build_gdt();
-	build_idt();
+	ASSERT(cpu < CPUS_MAX);
+	host_tss[cpu].ist[0] = (uint64_t)(uintptr_t)(ist_stack[cpu] +
+						     sizeof(ist_stack[cpu]));
+	host_tss[cpu].iopb = sizeof(host_tss[cpu]);
+	build_gdt(cpu);
+	if (cpu == 0)
+		build_idt();
 	__asm__ volatile(
 		"lgdt %0\n\t"
 		"pushq %1\n\t"
@@ -97,7 +104,18 @@ void desc_init(void)
 		: "rax", "memory");
 }
 
+volatile uint32_t desc_nmi_wake[CPUS_MAX];
+
 void exc_handler(struct exc_frame *f)
 {
+	/* An NMI taken in host mode can only arrive where the host opened
+	 * GIF on purpose: a parked CPU's wait (core/smp.c). */
+	if (f->vector == 2 && desc_nmi_wake[cpu_index()] == 1) {
+		desc_nmi_wake[cpu_index()] = 2;
+		if (f->rip >= (uint64_t)(uintptr_t)smp_park_wait &&
+		    f->rip < (uint64_t)(uintptr_t)smp_park_wait_end)
+			f->rip = (uint64_t)(uintptr_t)smp_park_wait_end;
+		return;
+	}
 	panic_exception(f->vector, f->error, f->rip, f->rsp, read_cr2());
 }

@@ -12,8 +12,21 @@
 #define HOST_DS		0x10
 #define HOST_TSS	0x18
 
-/* Load the host GDT, segment registers, TSS and IDT.  Core init only. */
-void desc_init(void);
+#include "arch/x86/percpu.h"
+
+/* Load CPU @cpu's host GDT, segment registers, TSS and the shared IDT.
+ * Core init, once per CPU, on that CPU. */
+void desc_init(unsigned cpu);
+
+/* Host NMIs: a CPU that waits with GIF open sets its slot to 1; an NMI
+ * then sets it to 2 and returns (exc_common's IRET path) instead of
+ * panicking. */
+extern volatile uint32_t desc_nmi_wake[CPUS_MAX];
+
+/* Sleep with GIF open until an NMI (entry.S; SVM's STGI/CLGI, AMD APM
+ * Vol. 2 15.17).  *@wake must be 1; the NMI makes it 2. */
+void smp_park_wait(volatile uint32_t *wake);
+extern const char smp_park_wait_end[];
 
 /* Frame built by exc_common in entry.S. */
 struct exc_frame {

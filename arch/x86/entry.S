@@ -82,11 +82,38 @@ exc_common:
 	pushq	%rdi
 	pushq	%rbp
 	movq	%rsp, %rdi
+	movq	%rsp, %rbx
 	andq	$-16, %rsp
 	call	exc_handler
-2:	cli
+	/* exc_handler returned: a wake-up NMI (desc.c); resume. */
+	movq	%rbx, %rsp
+	popq	%rbp
+	popq	%rdi
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	popq	%rax
+	addq	$16, %rsp		/* vector, error code */
+	iretq
+
+/*
+ * void smp_park_wait(volatile uint32_t *wake): sleep until an NMI, with
+ * GIF open (STGI) and interrupts off.  *wake is 1 on entry; an NMI taken
+ * anywhere in [smp_park_wait, smp_park_wait_end) returns to
+ * smp_park_wait_end (exc_handler), so one that arrives before the HLT
+ * is not lost.  GIF is closed again on return.
+ */
+	.text
+	.globl smp_park_wait, smp_park_wait_end
+smp_park_wait:
+	stgi
+	cmpl	$1, (%rdi)
+	jne	smp_park_wait_end
 	hlt
-	jmp	2b
+smp_park_wait_end:
+	clgi
+	ret
 
 	.data
 	.balign 8

@@ -14,17 +14,19 @@
  */
 #include "arch/x86/cpu.h"
 #include "arch/x86/fpu.h"
+#include "arch/x86/percpu.h"
 #include "base/log.h"
 #include "base/panic.h"
 
 static uint64_t host_xcr0;	/* the same on every CPU */
 static int have_xsave;
-static struct fpu_state *fpu_cur;	/* this CPU's (one CPU for now) */
-
+/* This CPU's save area: its struct cpu_local (arch/x86/percpu.h). */
 void fpu_bind(struct fpu_state *st)
 {
-	ASSERT(!fpu_cur || !fpu_cur->depth);
-	fpu_cur = st;
+	struct cpu_local *l = cpu_local();
+
+	ASSERT(!l->fpu || !l->fpu->depth);
+	l->fpu = st;
 }
 
 static inline uint64_t xgetbv0(void)
@@ -66,7 +68,7 @@ void fpu_init(void)
  * no host vector state, round keys included, survives into the guest. */
 void arch_fpu_begin(void)
 {
-	struct fpu_state *f = fpu_cur;
+	struct fpu_state *f = cpu_local()->fpu;
 
 	ASSERT(f && f->depth < 8);
 	if (f->depth++)
@@ -88,7 +90,7 @@ void arch_fpu_begin(void)
 
 void arch_fpu_end(void)
 {
-	struct fpu_state *f = fpu_cur;
+	struct fpu_state *f = cpu_local()->fpu;
 
 	ASSERT(f && f->depth > 0);
 	if (--f->depth)

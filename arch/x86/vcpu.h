@@ -73,6 +73,7 @@ enum vexit_reason {
 	VEXIT_CR_PIN_WRITE,		/* a write of CR0 or CR4 (u.cr.cr) */
 	VEXIT_IDTR_WRITE,		/* LIDT */
 	VEXIT_INIT,			/* an INIT signal reached this CPU */
+	VEXIT_NMI,			/* an NMI (the hypervisor's IPI) */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -163,6 +164,13 @@ struct vcpu_ops {
 	/* Build the control structures and the guest state over @v->gpm.
 	 * 0 or a negative code. */
 	int (*init)(struct vcpu *v, const struct boot_info *bi) VCPU_WUR;
+	/* The same for an application processor, on that CPU (its host
+	 * descriptor tables and record installed): control structures
+	 * only, the guest state comes with sipi().  0 or a negative code. */
+	int (*init_ap)(struct vcpu *v, uint16_t log_port) VCPU_WUR;
+	/* Give @v the state of a CPU after INIT and a start-up IPI with
+	 * @vector (real mode at @vector << 12); flushes its TLB. */
+	void (*sipi)(struct vcpu *v, unsigned vector);
 	/* Write back v->g (dirty fields), enter the guest, and on the next
 	 * #VMEXIT fill v->exit and v->g.  Returns 0, or a negative code if
 	 * the entry itself failed (the core stops the guest). */

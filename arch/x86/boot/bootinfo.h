@@ -17,7 +17,7 @@
 #define CORE_LINK_BASE		0xffffffff80000000ull
 #define CORE_HEADER_MAGIC	0x45524f4344524853ull	/* "SHRDCORE" */
 #define BOOT_INFO_MAGIC		0x4f464e4944524853ull	/* "SHRDINFO" */
-#define BOOT_INFO_VERSION	3u
+#define BOOT_INFO_VERSION	4u
 
 /* First bytes of the core image.  All addresses are link-time virtual
  * addresses (CORE_LINK_BASE + offset); every boundary is 4 KiB aligned. */
@@ -58,6 +58,7 @@ struct bi_ram_range {
 };
 
 #define BI_RAM_RANGES_MAX	64
+#define BI_CPUS_MAX		8	/* = CPUS_MAX (arch/x86/percpu.h) */
 
 struct boot_info {
 	uint64_t magic;			/* BOOT_INFO_MAGIC */
@@ -77,6 +78,15 @@ struct boot_info {
 	uint32_t reset_wipe;		/* 0: testing only, see shroud.cfg */
 	struct bi_ram_range ram[BI_RAM_RANGES_MAX];
 	struct bi_guest_state guest;
+	/* Local APIC IDs of the first BI_CPUS_MAX enabled processors, the boot
+	 * CPU first (UEFI PI Vol. 2, 13.4 EFI_MP_SERVICES_PROTOCOL
+	 * GetProcessorInfo: ProcessorId); apic_count of them are valid. */
+	uint32_t apic_id[BI_CPUS_MAX];
+	uint32_t apic_count;
+	uint32_t rsvd0;
+	/* Two 4 KiB pages below 1 MiB (EfiReservedMemoryType) for the AP
+	 * start-up code and its data, or 0 if there are none (no SMP). */
+	uint64_t ap_tramp_pa;
 };
 
 #endif /* ARCH_X86_BOOT_BOOTINFO_H */

@@ -15,9 +15,11 @@
  *   4. captures its own CPU state and jumps to the core (shroud_launch),
  *      which resumes it as the guest: from then on this code runs inside
  *      the virtual machine;
- *   5. starts the Linux EFI stub with "initrd=<initrd> <cmdline> nosmp".
- *      nosmp: until SMP lands only the boot CPU is virtualized, so Linux
- *      must not start the other CPUs outside the hypervisor.
+ *   5. wraps ExitBootServices (the IPI guard, and the hypervisor takes
+ *      the application processors, once the firmware is done with them)
+ *      and starts the Linux EFI stub with "initrd=<initrd> <cmdline>";
+ *      Linux then starts its APs with INIT-SIPI-SIPI, which the
+ *      hypervisor emulates: every CPU runs the guest under it.
  * virtualize=no skips 2-4: the same kernel boots without Shroud.
  * efi_main is called by gnu-efi's crt0 with the SysV ABI (not EFIAPI).
  */
@@ -389,21 +391,64 @@ static void capture_guest_state(struct bi_guest_state *g)
 	capture_segment(&g->es, read_es(), &gdtr);
 }
 
-static uint32_t count_cpus(void)
+/* UEFI PI Vol. 2, 13.4 EFI_MP_SERVICES_PROTOCOL (the members used). */
+struct mp_cpu_info {
+	UINT64 processor_id;		/* the local APIC ID */
+	UINT32 status;			/* bit 0 BSP, bit 1 enabled, bit 2 healthy */
+	UINT32 package, core, thread;
+};
+
+struct mp_services {
+	EFI_STATUS (EFIAPI *get_count)(void *self, UINTN *all, UINTN *enabled);
+	EFI_STATUS (EFIAPI *get_info)(void *self, UINTN n,
+				      struct mp_cpu_info *info);
+};
+
+/* The processors and their APIC IDs, the boot CPU first (boot_info). */
+static void find_cpus(struct boot_info *bi)
 {
 	static EFI_GUID mp_guid = { 0x3fdda605, 0xa76e, 0x4f46,
 		{ 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } };
-	struct mp_services {
-		EFI_STATUS (EFIAPI *get_count)(void *self, UINTN *all,
-					       UINTN *enabled);
-	} *mp = NULL;
-	UINTN all = 1, enabled = 1;
+	struct mp_services *mp = NULL;
+	struct mp_cpu_info info;
+	UINTN all = 1, enabled = 1, i;
+	uint32_t n = 1;
 
+	bi->cpu_count = 1;
+	bi->apic_count = 1;
+	bi->apic_id[0] = (uint32_t)(*(volatile uint32_t *)(uintptr_t)
+		((rdmsr(MSR_APIC_BASE) & ~0xfffull) + 0x20) >> 24);
 	if (EFI_ERROR(LibLocateProtocol(&mp_guid, (void **)&mp)) || !mp)
-		return 1;
+		return;
 	if (EFI_ERROR(uefi_call_wrapper(mp->get_count, 3, mp, &all, &enabled)))
-		return 1;
-	return (uint32_t)all;
+		return;
+	bi->cpu_count = (uint32_t)all;
+	for (i = 0; i < all; i++) {
+		if (EFI_ERROR(uefi_call_wrapper(mp->get_info, 3, mp, i, &info)))
+			continue;
+		if (info.status & 1u)
+			bi->apic_id[0] = (uint32_t)info.processor_id;
+		else if ((info.status & 2u) && n < BI_CPUS_MAX)
+			bi->apic_id[n++] = (uint32_t)info.processor_id;
+	}
+	bi->apic_count = n;
+}
+
+/* Two pages below 1 MiB for the APs' start-up code (a SIPI vector is a
+ * page number below 0x100); none: the hypervisor runs one CPU. */
+static void alloc_ap_tramp(struct boot_info *bi)
+{
+	EFI_PHYSICAL_ADDRESS pa = 0x9ffff;
+
+	bi->ap_tramp_pa = 0;
+	if (bi->apic_count < 2)
+		return;
+	if (EFI_ERROR(uefi_call_wrapper(BS->AllocatePages, 4, AllocateMaxAddress,
+					EfiReservedMemoryType, 2, &pa))) {
+		Print(L"shroud: no memory below 1 MiB for the APs\n");
+		return;
+	}
+	bi->ap_tramp_pa = pa;
 }
 
 static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
@@ -433,7 +478,8 @@ static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
 	bi->log_port = cfg->log_port;
 	bi->expose_hv_memory = cfg->expose_hv_memory;
 	bi->reset_wipe = cfg->reset_wipe;
-	bi->cpu_count = count_cpus();
+	find_cpus(bi);
+	alloc_ap_tramp(bi);
 	st = scan_memory_map(bi);
 	if (EFI_ERROR(st))
 		return st;
@@ -449,15 +495,15 @@ static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
 	return rc ? EFI_LOAD_ERROR : EFI_SUCCESS;
 }
 
-/* "initrd=<initrd> <cmdline> nosmp[ <hardened profile>]" as the EFI
- * stub's load options. */
+/* "initrd=<initrd> <cmdline>[ <hardened profile>]" as the EFI stub's
+ * load options. */
 static CHAR16 *kernel_options(const struct shroud_cfg *cfg)
 {
 	static char opts[CFG_PATH_MAX + CFG_CMDLINE_MAX + 96];
 	UINTN n = 0;
 	const char *parts[7] = { cfg->initrd[0] ? "initrd=" : "", cfg->initrd,
 				 cfg->initrd[0] ? " " : "", cfg->cmdline,
-				 " nosmp", cfg->hardened ? HARDENED_CMDLINE : "",
+				 "", cfg->hardened ? HARDENED_CMDLINE : "",
 				 cfg->kernel_lock ? " shroud.klock=1" : "" };
 	unsigned i;
 

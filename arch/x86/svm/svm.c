@@ -15,24 +15,28 @@
 #include "base/lib.h"
 #include "base/log.h"
 #include "base/panic.h"
+#include "arch/x86/percpu.h"
 #include "mm/frame.h"
 
 #define CPUID_SVM_EDX_NRIPS	(1u << 3)
 #define GUEST_ASID		1u
 
-static struct svm_vcpu svm_boot_vcpu;
+static struct svm_vcpu svm_vcpus[CPUS_MAX];
 
-static int svm_capture(struct vcpu *v, const struct boot_info *bi)
+/* This CPU's VMCB, host save area and VM_HSAVE_PA (15.30.4); EFER.SVME. */
+static int svm_cpu_setup(struct vcpu *v)
 {
-	struct svm_vcpu *s = &svm_boot_vcpu;
+	struct svm_vcpu *s = &svm_vcpus[v->id];
 	struct cpuid_regs f = cpuid(0x8000000a);
 
-	(void)bi;
+	if (v->id >= CPUS_MAX)
+		return -ENG_EINVAL;
 	v->arch = s;
 	s->nrips = !!(f.edx & CPUID_SVM_EDX_NRIPS);
-	log_info("svm", "SVM rev %u, %u ASIDs, NP yes, NRIPS %s",
-		 f.eax & 0xff, f.ebx, s->nrips ? "yes" :
-		 "no (instruction lengths decoded)");
+	if (v->id == 0)
+		log_info("svm", "SVM rev %u, %u ASIDs, NP yes, NRIPS %s",
+			 f.eax & 0xff, f.ebx, s->nrips ? "yes" :
+			 "no (instruction lengths decoded)");
 	s->vmcb_pa = frame_alloc();
 	s->host_vmcb_pa = frame_alloc();
 	s->hsave_pa = frame_alloc();
@@ -41,7 +45,17 @@ static int svm_capture(struct vcpu *v, const struct boot_info *bi)
 	s->vmcb = hpa_ptr(s->vmcb_pa);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	wrmsr(MSR_VM_HSAVE_PA, s->hsave_pa);
-	__asm__ volatile("vmsave %%rax" ::"a"(s->vmcb_pa) : "memory");
+	return 0;
+}
+
+static int svm_capture(struct vcpu *v, const struct boot_info *bi)
+{
+	int rc = svm_cpu_setup(v);
+
+	(void)bi;
+	if (rc)
+		return rc;
+	__asm__ volatile("vmsave %%rax" ::"a"(to_svm(v)->vmcb_pa) : "memory");
 	return 0;
 }
 
@@ -104,7 +118,7 @@ static void init_guest_state(struct vmcb_save *g, const struct boot_info *bi)
 	g->g_pat = b->pat;
 }
 
-static int init_control(struct vcpu *v, const struct boot_info *bi)
+static int init_control(struct vcpu *v, uint16_t log_port)
 {
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb_control *c = &s->vmcb->ctl;
@@ -135,7 +149,7 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 	msrpm_set(s->msrpm, MSR_VM_HSAVE_PA, 1, 1);
 	msrpm_set(s->msrpm, MSR_VM_CR, 1, 1);
 	/* The hypervisor's UART: the guest must not see or drive it. */
-	for (port = bi->log_port; port < bi->log_port + 8u; port++)
+	for (port = log_port; port < log_port + 8u; port++)
 		s->iopm[port / 8] |= (uint8_t)(1u << (port % 8));
 
 	/* INVD would discard dirty cache lines, the hypervisor's too (its
@@ -145,11 +159,13 @@ static int init_control(struct vcpu *v, const struct boot_info *bi)
 	c->intercept_dr = 0xffffffffu;
 	/* INIT (15.13.3) would reset this CPU under the hypervisor, keys
 	 * and clear frames left in RAM: a #VMEXIT, which the core turns
-	 * into a reset after the wipe. */
+	 * into a reset after the wipe.  NMI (15.13.2): the hypervisor's
+	 * own IPI between CPUs (core/smp.c); the guest never gets one, so
+	 * it can never be inside an NMI handler that would hold ours off. */
 	c->intercept1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_MSR_PROT |
 			SVM_INTERCEPT1_IOIO_PROT | SVM_INTERCEPT1_SHUTDOWN |
 			SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_INVD |
-			SVM_INTERCEPT1_INIT;
+			SVM_INTERCEPT1_INIT | SVM_INTERCEPT1_NMI;
 	/* VMRUN must be intercepted (15.5.1); the other SVM instructions
 	 * would work on host physical memory: the guest gets #UD.  XSETBV:
 	 * the guest's XCR0 stays live on the host, where the XSAVE bracket
@@ -173,25 +189,88 @@ static void svm_flush_tlb(struct vcpu *v)
 	to_svm(v)->vmcb->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
 }
 
-static void gpm_flush(void *ctx)
-{
-	svm_flush_tlb(ctx);
-}
-
 static int svm_init(struct vcpu *v, const struct boot_info *bi)
 {
 	struct svm_vcpu *s = to_svm(v);
 	int rc;
 
-	/* The host's own FS, GS, TR (desc_init() ran) for VMLOAD after exits. */
+	/* The host's own FS, GS (this CPU's record), TR for VMLOAD after
+	 * exits: desc_init() and cpu_local_install() ran. */
 	__asm__ volatile("vmsave %%rax" ::"a"(s->host_vmcb_pa) : "memory");
-	rc = init_control(v, bi);
+	rc = init_control(v, bi->log_port);
 	if (rc)
 		return rc;
-	gpmap_set_flush(v->gpm, gpm_flush, v);
 	init_guest_state(&s->vmcb->save, bi);
 	svm_decode_exit(v);	/* v->g from the initial state */
 	v->exit.reason = VEXIT_OTHER;
+	return 0;
+}
+
+static void seg_set(struct vmcb_seg *d, uint16_t sel, uint16_t attrib,
+		    uint32_t limit, uint64_t base)
+{
+	d->selector = sel;
+	d->attrib = attrib;
+	d->limit = limit;
+	d->base = base;
+}
+
+/*
+ * The state after INIT and a start-up IPI with @vector (Intel SDM Vol. 3A
+ * 9.1.1 table 9-1 and 8.4.4.1; AMD APM Vol. 2, 14.1.3 table 14-1): real
+ * mode at @vector:0000, caches as after reset, every other register as
+ * INIT leaves it.  Under nested paging the guest runs real mode natively
+ * (15.19 "Paged Real Mode" is not needed).
+ */
+static void svm_sipi(struct vcpu *v, unsigned vector)
+{
+	struct vmcb *m = to_svm(v)->vmcb;
+	struct vmcb_save *g = &m->save;
+	uint64_t pat = 0x0007040600070406ull;
+
+	memset(g, 0, sizeof(*g));
+	seg_set(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff,
+		(uint64_t)vector << 12);
+	seg_set(&g->ds, 0, 0x93, 0xffff, 0);
+	seg_set(&g->es, 0, 0x93, 0xffff, 0);
+	seg_set(&g->ss, 0, 0x93, 0xffff, 0);
+	seg_set(&g->fs, 0, 0x93, 0xffff, 0);
+	seg_set(&g->gs, 0, 0x93, 0xffff, 0);
+	seg_set(&g->ldtr, 0, 0x82, 0xffff, 0);
+	seg_set(&g->tr, 0, 0x8b, 0xffff, 0);
+	g->gdtr.limit = 0xffff;
+	g->idtr.limit = 0xffff;
+	g->cr0 = 0x60000010;		/* CD, NW, ET */
+	g->efer = EFER_SVME;		/* the guest's EFER is 0 */
+	g->rflags = 0x2;
+	g->dr6 = 0xffff0ff0;
+	g->dr7 = 0x400;
+	g->g_pat = pat;
+	m->ctl.event_inj = 0;
+	m->ctl.int_shadow = 0;
+	m->ctl.vintr = 0;
+	m->ctl.tlb_control = SVM_TLB_FLUSH_ALL;
+	memset(&v->gpr, 0, sizeof(v->gpr));
+	v->gpr.rdx = cpuid(1).eax;	/* family, model, stepping */
+	svm_decode_exit(v);
+	v->exit.reason = VEXIT_OTHER;
+}
+
+/* An application processor: its VMCB with the same intercepts as the
+ * boot CPU's; the guest state comes with its first start-up IPI. */
+static int svm_init_ap(struct vcpu *v, uint16_t log_port)
+{
+	struct svm_vcpu *s;
+	int rc = svm_cpu_setup(v);
+
+	if (rc)
+		return rc;
+	s = to_svm(v);
+	__asm__ volatile("vmsave %%rax" ::"a"(s->host_vmcb_pa) : "memory");
+	rc = init_control(v, log_port);
+	if (rc)
+		return rc;
+	svm_sipi(v, 0);
 	return 0;
 }
 
@@ -358,6 +437,8 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.gpm_format = &svm_npt_format,
 	.gpm_max_level = svm_npt_max_level,
 	.init = svm_init,
+	.init_ap = svm_init_ap,
+	.sipi = svm_sipi,
 	.enter = svm_enter,
 	.dump = svm_dump,
 	.inject = svm_inject,

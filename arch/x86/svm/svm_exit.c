@@ -46,6 +46,7 @@ static enum vexit_reason reason_of(uint64_t code)
 	case SVM_EXIT_HLT:	return VEXIT_HLT;
 	case SVM_EXIT_SHUTDOWN:	return VEXIT_SHUTDOWN;
 	case SVM_EXIT_INIT:	return VEXIT_INIT;
+	case SVM_EXIT_NMI:	return VEXIT_NMI;
 	case SVM_EXIT_INVD:	return VEXIT_INVD;
 	case SVM_EXIT_XSETBV:	return VEXIT_XSETBV;
 	case SVM_EXIT_VMRUN: case SVM_EXIT_VMLOAD: case SVM_EXIT_VMSAVE:

@@ -1,0 +1,51 @@
+/*
+ * arch/x86/percpu.h - this CPU's own data, found through the host's GS
+ * base: %gs:0 holds a pointer to the struct cpu_local of the CPU that runs
+ * the code.  The host's GS base is part of the host's VMSAVE area, which
+ * the backend reloads after every #VMEXIT (AMD APM Vol. 2, 15.5.2), so it
+ * survives the guest's own GS.  Installed once per CPU by core init,
+ * after the guest's FS/GS were captured and before the first entry.
+ *
+ * Who may call: host code on a CPU whose cpu_local is installed
+ * (cpu_local_ready() tells; the log and panic paths check it).
+ */
+#ifndef ARCH_X86_PERCPU_H
+#define ARCH_X86_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CPUS_MAX	8u	/* processors the hypervisor virtualizes */
+
+struct fpu_state;
+
+struct cpu_local {
+	struct cpu_local *self;		/* %gs:0 */
+	uint32_t index;			/* 0 = the boot CPU */
+	uint32_t apic_id;		/* local APIC ID (xAPIC: bits 31:24) */
+	struct fpu_state *fpu;		/* XSAVE area of the host bracket */
+	void *owner;			/* core's per-CPU record */
+};
+
+/* The records, one per CPU index (arch/x86/percpu.c). */
+extern struct cpu_local cpu_locals[CPUS_MAX];
+
+/* Make cpu_locals[@index] this CPU's record (writes IA32_GS_BASE). */
+void cpu_local_install(uint32_t index, uint32_t apic_id);
+/* True once this CPU's record is installed (the GS base points at a
+ * record whose self pointer is itself). */
+bool cpu_local_ready(void);
+
+static inline struct cpu_local *cpu_local(void)
+{
+	struct cpu_local *l;
+
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(l));
+	return l;
+}
+
+/* This CPU's index (0 before the record is installed: the boot CPU's
+ * early init is the only code that runs then). */
+uint32_t cpu_index(void);
+
+#endif /* ARCH_X86_PERCPU_H */

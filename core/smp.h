@@ -1,0 +1,95 @@
+/*
+ * core/smp.h - every CPU under the hypervisor: the per-CPU records, the
+ * start of the application processors, the guest's INIT and start-up
+ * IPIs (emulated: the hardware never delivers one the guest asked for),
+ * and the hypervisor's own IPI between CPUs, used for TLB shootdowns of
+ * the guest-physical maps.
+ *
+ * Each CPU has its own guest-physical map (struct pcpu.gpm: "its view").
+ * A change to another CPU's view takes effect there only after a
+ * shootdown: the changer marks the CPU (core_gpm_flush, the maps' flush
+ * callback), then smp_shootdown() sends it an NMI (the SVM NMI intercept
+ * turns it into a #VMEXIT; the guest never receives NMIs, so it can
+ * neither mask nor delay ours) and waits until the CPU acknowledged: it
+ * then is outside the guest and flushes its TLB before its next entry.
+ * A CPU acknowledges at every #VMEXIT, before every entry, while it spins
+ * on a lock (spin_wait_hook) and while it is parked, so the wait ends even
+ * when the two CPUs wait for each other's locks.
+ *
+ * Lock order (outermost first): prot_lock, then the frame allocator's and
+ * the log's (leaves).  No lock is held across a guest entry.  The per-CPU
+ * mailboxes are lock-free (one writer per field, atomic generation
+ * counters).
+ */
+#ifndef CORE_SMP_H
+#define CORE_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "arch/x86/boot/bootinfo.h"
+#include "arch/x86/percpu.h"
+#include "arch/x86/vcpu.h"
+#include "mm/gpmap.h"
+
+enum pcpu_state {
+	PCPU_ABSENT,		/* not started (or failed to start) */
+	PCPU_WAIT_SIPI,		/* parked in the hypervisor, as after INIT */
+	PCPU_RUNNING,		/* runs the guest */
+};
+
+struct pcpu {
+	struct vcpu vcpu;
+	struct gpmap gpm;		/* this CPU's view */
+	uint32_t index, apic_id;
+	void *stack_top;
+	volatile uint32_t state;	/* enum pcpu_state */
+	volatile uint32_t init_req;	/* an emulated INIT is pending */
+	volatile uint32_t sipi;		/* 0x100 | vector: a start-up IPI */
+	volatile uint64_t flush_req;	/* shootdown generation asked ... */
+	volatile uint64_t flush_done;	/* ... and acknowledged */
+	uint64_t apic_guard_gpa;	/* its guarded xAPIC page */
+	uint32_t pending_mask;		/* CPUs whose views it changed */
+	uint64_t nmis, shootdowns, inits, sipis;
+};
+
+extern struct pcpu core_cpus[CPUS_MAX];
+extern uint32_t core_ncpus;		/* records in use (1 + APs) */
+/* All CPUs the firmware reported came under the hypervisor. */
+extern bool core_all_cpus_virtualized;
+
+/* This CPU's record (after its cpu_local is installed). */
+static inline struct pcpu *this_pcpu(void)
+{
+	return (struct pcpu *)cpu_local()->owner;
+}
+
+/* Build every CPU's view (boot CPU, core init): identity over [0, top)
+ * with @max_level leaves, [hide, hide + hide_size) and the AP start-up
+ * pages not present. */
+void smp_build_views(const struct gpmap_format *fmt, uint64_t top,
+		     unsigned max_level, const struct boot_info *bi);
+/* The maps' flush callback: @ctx is the struct pcpu of the view. */
+void core_gpm_flush(void *ctx);
+/* Shoot down every view this CPU changed (pending_mask): returns when
+ * each of those CPUs has acknowledged.  Any context. */
+void smp_shootdown(void);
+/* Acknowledge shootdowns aimed at this CPU (host mode: the TLB is flushed
+ * at the next entry).  Called wherever this CPU waits. */
+void smp_poll(void);
+/* Before each guest entry: acknowledge, and take an emulated INIT or
+ * start-up IPI (parks the CPU until its SIPI). */
+void smp_before_entry(struct pcpu *p);
+
+/* Start the APs (boot CPU, once, host mode, no lock held): each runs
+ * core_ap_main and parks, as after INIT.  Logs what it did. */
+void smp_start_aps(const struct boot_info *bi);
+/* The guest's ICR write, classified (arch/x86/apic.h): emulate INIT or a
+ * start-up IPI to the CPU with APIC ID @dest, or to all but this one
+ * (@others).  False if no such CPU runs under the hypervisor. */
+bool smp_emulate_init(uint32_t dest, bool others);
+bool smp_emulate_sipi(uint32_t dest, bool others, unsigned vector);
+/* Stop every other CPU (vcpu_stop, panic): they halt at their next
+ * poll point. */
+void smp_stop_others(void);
+
+#endif /* CORE_SMP_H */
