@@ -34,8 +34,8 @@ test: setup
 
 # CMD reaches the runner through the environment, so any quoting survives.
 # HARDENED=1 boots the hardened guest profile (shroud.cfg hardened = yes).
-# CPUS=N gives QEMU N CPUs (default 1); only the boot CPU is virtualized,
-# the others stay parked and the hypervisor refuses every IPI to them.
+# CPUS=N gives QEMU N CPUs (default 2, multi-threaded TCG); every CPU runs
+# the guest under the hypervisor.
 export CMD HARDENED CPUS
 run: setup
 	$(MAKE) all

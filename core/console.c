@@ -3,10 +3,11 @@
  * Polled after every #VMEXIT (the host takes no interrupts), so a key is
  * answered at the guest's next exit.  Keys:
  *   c  exit counters      g  guest registers      m  memory
- *   p  partitions         h  help
+ *   p  partitions         v  every vCPU's state     h  help
  * It only ever shows state, never key bytes or protected plaintext.
  */
 #include "core/core.h"
+#include "core/smp.h"
 #include "base/lib.h"
 #include "base/log.h"
 #include "prot/protect.h"
@@ -20,7 +21,7 @@ static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_VIRT_INSN] = "virt_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_INVD] = "invd",
 	[VEXIT_XSETBV] = "xsetbv", [VEXIT_DR_ACCESS] = "dr", [VEXIT_CR_PIN_WRITE] = "cr0/4", [VEXIT_IDTR_WRITE] = "lidt",
-	[VEXIT_INIT] = "init",
+	[VEXIT_INIT] = "init", [VEXIT_NMI] = "nmi",
 	[VEXIT_OTHER] = "other",
 };
 
@@ -56,6 +57,9 @@ static void console_key(struct vcpu *v, int key)
 	case 'p':
 		prot_print();
 		break;
+	case 'v':
+		smp_print();
+		break;
 	case 'm':
 		log_info("stats", "frames used=%llu free=%llu",
 			 (unsigned long long)frame_used(),
@@ -64,7 +68,8 @@ static void console_key(struct vcpu *v, int key)
 	case 'h':
 	case '?':
 		log_raw("shroud console: c = exit counters, g = guest "
-			"registers, m = memory, p = partitions, h = help\n");
+			"registers, m = memory, p = partitions, v = vCPUs, "
+			"h = help\n");
 		break;
 	default:
 		break;

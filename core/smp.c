@@ -153,6 +153,18 @@ static void spin_poll_hook(void)
 	smp_poll();
 }
 
+void smp_nmi_taken(void)
+{
+	struct pcpu *p = this_pcpu();
+
+	/* The NMI is still pending (GIF 0): take it here, or the next
+	 * entry would exit again at once, forever. */
+	desc_nmi_wake[p->index] = 1;
+	smp_nmi_window();
+	desc_nmi_wake[p->index] = 0;
+	p->nmis++;
+}
+
 void smp_stop_others(void)
 {
 	uint32_t i, me = cpu_index();
@@ -321,6 +333,9 @@ void core_ap_entry(void);
 #define AP_STACK_FRAMES	4u
 
 static uint64_t bsp_cr4, bsp_efer;
+/* The master key's way to each AP (arch/x86/dr_handoff.S), empty but
+ * for the instructions of one hand-off. */
+static volatile uint64_t key_slot[5] __attribute__((aligned(64)));
 static const struct boot_info *smp_bi;
 
 static uint64_t rdtsc64(void)
@@ -371,8 +386,16 @@ static bool start_one(struct pcpu *p, uint8_t *code, uint8_t *data)
 	lapic_send(p->apic_id, ICR_MODE_INIT << 8 | ICR_LEVEL_ASSERT);
 	(void)wait_state(&p->state, PCPU_ABSENT, 10000000ull);
 	lapic_send(p->apic_id, ICR_MODE_SIPI << 8 | ICR_LEVEL_ASSERT | vec);
-	if (!wait_state(&p->state, PCPU_ABSENT, 2000000ull))
+	if (!wait_state(&p->started, 0, 2000000ull))
 		lapic_send(p->apic_id, ICR_MODE_SIPI << 8 | ICR_LEVEL_ASSERT | vec);
+	if (!wait_state(&p->started, 0, 8000000000ull))
+		return false;
+	/* The AP waits for the master key before it may run a guest: a CPU
+	 * without it would encrypt under another key. */
+	if (dr_handoff_send(key_slot)) {
+		log_err("smp", "cpu %u took no master key", p->index);
+		return false;
+	}
 	return wait_state(&p->state, PCPU_ABSENT, 8000000000ull);
 }
 
@@ -446,6 +469,9 @@ void core_ap_main(uint32_t index)
 
 	write_cr4(bsp_cr4);
 	wrmsr(MSR_EFER, bsp_efer);
+	__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
+	if (dr_handoff_receive(key_slot))
+		halt_forever();		/* no key: never runs a guest */
 	desc_init(index);
 	cpu_local_install(index, p->apic_id);
 	cpu_locals[index].owner = p;
@@ -466,4 +492,28 @@ void core_ap_main(uint32_t index)
 	v->prot = prot_cpu_init(index, v->gpm);
 	__atomic_store_n(&p->state, PCPU_WAIT_SIPI, __ATOMIC_RELEASE);
 	vcpu_run(v);
+}
+
+void smp_print(void)
+{
+	static const char *const st[] = { "absent", "wait-for-SIPI", "running" };
+	uint32_t i;
+
+	for (i = 0; i < core_ncpus; i++) {
+		const struct pcpu *p = &core_cpus[i];
+
+		log_raw("  vcpu %u apic %u %s exits %llu rip 0x%llx cr3 0x%llx "
+			"nmis %llu shootdowns %llu flush %llu/%llu init %llu "
+			"sipi %llu\n", i, p->apic_id,
+			p->state < 3 ? st[p->state] : "?",
+			(unsigned long long)p->vcpu.exits_total,
+			(unsigned long long)p->vcpu.g.rip,
+			(unsigned long long)p->vcpu.g.cr3,
+			(unsigned long long)p->nmis,
+			(unsigned long long)p->shootdowns,
+			(unsigned long long)p->flush_done,
+			(unsigned long long)p->flush_req,
+			(unsigned long long)p->inits,
+			(unsigned long long)p->sipis);
+	}
 }

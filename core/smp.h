@@ -43,6 +43,7 @@ struct pcpu {
 	uint32_t index, apic_id;
 	void *stack_top;
 	volatile uint32_t state;	/* enum pcpu_state */
+	volatile uint32_t started;	/* the AP reached core_ap_main */
 	volatile uint32_t init_req;	/* an emulated INIT is pending */
 	volatile uint32_t sipi;		/* 0x100 | vector: a start-up IPI */
 	volatile uint64_t flush_req;	/* shootdown generation asked ... */
@@ -88,8 +89,13 @@ void smp_start_aps(const struct boot_info *bi);
  * (@others).  False if no such CPU runs under the hypervisor. */
 bool smp_emulate_init(uint32_t dest, bool others);
 bool smp_emulate_sipi(uint32_t dest, bool others, unsigned vector);
+/* A #VMEXIT for an NMI (a kick): take the NMI, which is still pending,
+ * in the host. */
+void smp_nmi_taken(void);
 /* Stop every other CPU (vcpu_stop, panic): they halt at their next
  * poll point. */
 void smp_stop_others(void);
+/* One line per vCPU (the debug console's 'v', fatal stops). */
+void smp_print(void);
 
 #endif /* CORE_SMP_H */

@@ -866,7 +866,7 @@ void vexit_handle(struct vcpu *v)
 		}
 		break;
 	case VEXIT_NMI:		/* a kick: smp_poll() has acknowledged */
-		this_pcpu()->nmis++;
+		smp_nmi_taken();
 		break;
 	case VEXIT_MSR_READ:
 	case VEXIT_MSR_WRITE:
@@ -949,6 +949,7 @@ void vcpu_stop(struct vcpu *v, const char *why)
 	log_raw("FATAL: guest stopped: %s\n", why);
 	v->ops->dump(v);
 	core_print_counters(v);
+	smp_print();
 	log_raw("FATAL: cpu %u halted\n", v->id);
 	halt_forever();
 }

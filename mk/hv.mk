@@ -31,7 +31,7 @@ CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	arch/x86/svm/npt.c \
 	drivers/uart16550.c \
 	mm/pgtable.c mm/gpmap.c mm/frame.c mm/gmem.c mm/gpt_walk.c
-CORE_S := arch/x86/entry.S arch/x86/ap_tramp.S arch/x86/svm/svm_asm.S
+CORE_S := arch/x86/entry.S arch/x86/ap_tramp.S arch/x86/dr_handoff.S arch/x86/svm/svm_asm.S
 CORE_OBJS := $(patsubst %,$(HV_BUILD)/core/%.o,$(CORE_C) $(CORE_S))
 
 $(HV_BUILD)/core/%.c.o: %.c

@@ -101,6 +101,9 @@ class Timeout(BootError):
 
 _live_boots = set()
 _live_lock = threading.Lock()
+# CPUs of a boot unless it asks: `make test` runs the suite with 2, and its
+# 1-CPU variant with SHROUD_CPUS=1.
+DEFAULT_CPUS = int(os.environ.get("SHROUD_CPUS", "2"))
 
 
 def _pdeathsig():
@@ -526,14 +529,15 @@ class Boot:
               that unix socket, for gdb() / phys_read() / phys_write()
     reset_pause: a reset or power-off pauses the VM, RAM kept (see the
               module's docstring; wait_paused(), pmemsave())
-    cpus:     QEMU's -smp (1 by default: only the boot CPU is virtualized,
-              and the hypervisor refuses to start the others)
+    cpus:     QEMU's -smp (default: $SHROUD_CPUS, else 2), with
+              multi-threaded TCG when more than one; every CPU runs under
+              the hypervisor
     """
 
     def __init__(self, mode="shroud", cfg=None, cmd=None, cmdline=None,
                  log_dir=None, interactive=False, echo=False, tpm=True,
                  memory="512M", esp=ESP_IMG, hv_log=None, extra_args=(),
-                 gdb=False, reset_pause=False, cpus=1):
+                 gdb=False, reset_pause=False, cpus=None):
         if mode not in ("shroud", "plain", "direct"):
             raise ValueError(mode)
         self.mode = mode
@@ -544,7 +548,7 @@ class Boot:
         self.echo = echo
         self.tpm = tpm
         self.memory = memory
-        self.cpus = int(cpus)
+        self.cpus = int(cpus if cpus is not None else DEFAULT_CPUS)
         self.esp_base = esp
         self.extra_args = list(extra_args)
         self.dir = tempfile.mkdtemp(prefix="shroud-")
@@ -1061,9 +1065,9 @@ def main(argv=None):
     r.add_argument("--reset-pause", action="store_true",
                    help="a guest reset or power-off pauses the VM (RAM "
                         "kept) instead of ending QEMU")
-    r.add_argument("--cpus", type=int, default=1,
-                   help="QEMU -smp (default 1; only the boot CPU is "
-                        "virtualized, the others are never started)")
+    r.add_argument("--cpus", type=int, default=DEFAULT_CPUS,
+                   help="QEMU -smp (default $SHROUD_CPUS, else 2; every CPU "
+                        "runs under the hypervisor)")
     r.set_defaults(fn=cmd_run)
     e = sub.add_parser("esp", help="copy the ESP with a changed shroud.cfg")
     e.add_argument("out")

@@ -27,6 +27,8 @@ extern volatile uint32_t desc_nmi_wake[CPUS_MAX];
  * Vol. 2 15.17).  *@wake must be 1; the NMI makes it 2. */
 void smp_park_wait(volatile uint32_t *wake);
 extern const char smp_park_wait_end[];
+/* Take a pending NMI in the host (entry.S); the slot must be 1. */
+void smp_nmi_window(void);
 
 /* Frame built by exc_common in entry.S. */
 struct exc_frame {

@@ -115,6 +115,20 @@ smp_park_wait_end:
 	clgi
 	ret
 
+/*
+ * void smp_nmi_window(void): open GIF for one instruction.  An NMI that
+ * caused a #VMEXIT stays pending while GIF is 0 (AMD APM Vol. 2, 15.17:
+ * the host takes it once it sets GIF), and would cause the next #VMEXIT
+ * at once: here it is taken, by exc_handler with its CPU's desc_nmi_wake
+ * slot at 1, which returns.  With none pending, nothing happens.
+ */
+	.globl smp_nmi_window
+smp_nmi_window:
+	stgi
+	nop
+	clgi
+	ret
+
 	.data
 	.balign 8
 	.globl exc_stub_table

@@ -48,4 +48,10 @@ static inline struct cpu_local *cpu_local(void)
  * early init is the only code that runs then). */
 uint32_t cpu_index(void);
 
+/* Hand the host's DR0-DR3 (the register-only cipher's master key) from
+ * the boot CPU to a starting AP through @slot (arch/x86/dr_handoff.S):
+ * 0, or -1 on time-out (slot zeroed either way). */
+int dr_handoff_send(volatile uint64_t slot[5]);
+int dr_handoff_receive(volatile uint64_t slot[5]);
+
 #endif /* ARCH_X86_PERCPU_H */

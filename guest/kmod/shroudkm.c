@@ -37,15 +37,18 @@
  *             does: this module holds no marker in plaintext).
  *             "shroudkm: cr3read pages=N copied=C failed=F markers=M"
  *   sipi      the unvirtualized-CPU attacker of issue 11: write a real-mode
- *             trampoline (it stores 0xBEEF at its own page + 0xFF0 and
- *             halts) at physical tramp= (hex, below 1 MiB, default 0x8000;
- *             Linux reserves the first MiB), then send INIT (assert,
- *             de-assert), SIPI, SIPI to APIC ID dest= (default 1) through
- *             the local APIC's ICR, as Linux's own wakeup_secondary_cpu
- *             does, and poll the magic for up to 500 ms.  A CPU that runs
- *             the trampoline runs outside any hypervisor, with all of
- *             physical memory.
- *             "shroudkm: sipi dest=D vector=0xVV started=yes|no magic=0x.."
+ *             trampoline (it stores CPUID 0x40000000's EBX, the hypervisor
+ *             signature the CPU sees, at its own page + 0xFF4, then 0xBEEF
+ *             at + 0xFF0, and halts) at physical tramp= (hex, below 1 MiB,
+ *             default 0x8000; Linux reserves the first MiB), then send
+ *             INIT (assert, de-assert), SIPI, SIPI to APIC ID dest=
+ *             (default 1; offline it first) through the local APIC's ICR,
+ *             as Linux's own wakeup_secondary_cpu does, and poll the magic
+ *             for up to 500 ms.  A CPU that runs the trampoline with
+ *             another signature than Shroud's ("Shro" = 0x6f726853) runs
+ *             outside the hypervisor, with all of physical memory.
+ *             "shroudkm: sipi dest=D vector=0xVV started=yes|no magic=0x..
+ *              hvsig=0x........"
  *   selfinit  an INIT IPI to this CPU itself (the "self" shorthand): on
  *             hardware it restarts the CPU, under a hypervisor that does not
  *             stop it in the middle of the hypervisor, with keys and clear
@@ -140,12 +143,18 @@ static int test_selfinit(void)
 
 static int test_sipi(void)
 {
-	/* real mode, CS = page >> 4, IP = 0:
+	/* real mode, CS = page >> 4, IP = 0: what the started CPU sees as
+	 * the hypervisor leaf, then the magic word:
+	 *   mov eax, 0x40000000; cpuid; mov cs:[0xFF4], ebx;
 	 *   mov ax, 0xBEEF; mov cs:[0xFF0], ax; cli; hlt; jmp $-1 */
-	static const u8 code[] = { 0xb8, 0xef, 0xbe, 0x2e, 0xa3, 0xf0, 0x0f,
+	static const u8 code[] = { 0x66, 0xb8, 0x00, 0x00, 0x00, 0x40,
+				   0x0f, 0xa2,
+				   0x2e, 0x66, 0x89, 0x1e, 0xf4, 0x0f,
+				   0xb8, 0xef, 0xbe, 0x2e, 0xa3, 0xf0, 0x0f,
 				   0xfa, 0xf4, 0xeb, 0xfd };
 	unsigned long pa;
 	volatile u16 *magic;
+	volatile u32 *sig;
 	void *page;
 	int i, started = 0;
 
@@ -160,7 +169,9 @@ static int test_sipi(void)
 	}
 	memcpy(page, code, sizeof(code));
 	magic = (volatile u16 *)((u8 *)page + SIPI_MAGIC_OFF);
+	sig = (volatile u32 *)((u8 *)page + SIPI_MAGIC_OFF + 4);
 	*magic = 0;
+	*sig = 0;
 	wbinvd();
 	apic_icr_write(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, dest);
 	mdelay(10);
@@ -175,8 +186,9 @@ static int test_sipi(void)
 		if (!started)
 			msleep(10);
 	}
-	pr_info("shroudkm: sipi dest=%d vector=0x%02lx started=%s magic=0x%x\n",
-		dest, pa >> 12, started ? "yes" : "no", *magic);
+	pr_info("shroudkm: sipi dest=%d vector=0x%02lx started=%s magic=0x%x "
+		"hvsig=0x%08x\n", dest, pa >> 12, started ? "yes" : "no",
+		*magic, *sig);
 	memunmap(page);
 	return 0;
 }

@@ -7,6 +7,8 @@
  *
  *   stress owner [--pages N] [--seed S] [--busy] [--integrity]
  *                [--no-protect]
+ *   stress mt [--pages N] [--seed S] [--threads T] [--seconds S]
+ *             [--no-protect]
  *
  * The data is protect-demo's (same generator, straight into memory from
  * shroud_alloc: N pages of 64-byte records, record i = marker (S + i) of
@@ -30,11 +32,21 @@
  * id; evfail: failed EVENTS calls), or "stress: recheck refused
  * (integrity failure) ..." once a TAMPER event was seen (it never reports
  * a result computed on altered data).  SIGTERM frees and exits 0.
+ * mt: the multi-threaded owner of issue 11: the same data, one partition,
+ * T threads (default 2), thread i pinned to CPU i mod the CPUs online,
+ * each recomputing the SHA-256 of the whole buffer in a loop for S seconds
+ * (default 20), its state in its own protected page.  It prints the ready
+ * line, then at the end
+ *   stress: mt threads=T passes=P bad=B cpus=C0,C1,... sha256=H
+ * (cpus: the CPU each thread last ran on, from sched_getcpu).
  * --no-protect (or SHROUD_DISABLE=1) is the control: same memory, no
  * PROTECT.  Exit status: 0, 1 on a failure (message on stderr), 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +71,8 @@ static void on_sig(int sig)
 
 static void usage(void)
 {
+	fprintf(stderr, "usage: stress mt [--pages N] [--seed S] [--threads T] "
+		"[--seconds S] [--no-protect]\n");
 	fprintf(stderr, "usage: stress owner [--pages N] [--seed S] [--busy] "
 		"[--integrity] [--no-protect]\n");
 	exit(2);
@@ -223,8 +237,131 @@ static int owner_main(int argc, char **argv)
 	return 0;
 }
 
+#define MT_MAX	16
+
+struct mt_thread {
+	pthread_t t;
+	unsigned idx, ncpu;
+	const char *p;
+	size_t len;
+	struct sha256 *st;		/* in the protected buffer */
+	const char *want;
+	double seconds;
+	unsigned long passes, bad;
+	int cpu;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *mt_run(void *arg)
+{
+	struct mt_thread *m = arg;
+	cpu_set_t set;
+	size_t chars, lines;
+	char hex[65];
+	double end = now_s() + m->seconds;
+
+	CPU_ZERO(&set);
+	CPU_SET(m->idx % m->ncpu, &set);
+	if (pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		fprintf(stderr, "stress: thread %u: cannot pin to CPU %u\n",
+			m->idx, m->idx % m->ncpu);
+	do {
+		compute(m->p, m->len, m->st, &chars, &lines, hex);
+		m->passes++;
+		m->bad += strcmp(hex, m->want) != 0;
+		m->cpu = sched_getcpu();
+	} while (now_s() < end && !got_term);
+	return NULL;
+}
+
+static int mt_main(int argc, char **argv)
+{
+	unsigned pages = 16, seed = 0, threads = 2, i;
+	unsigned flags = SHROUD_POLICY_OWNER_USER | SHROUD_ALLOC_FALLBACK;
+	static struct mt_thread th[MT_MAX];
+	double seconds = 20;
+	unsigned long passes = 0, bad = 0;
+	size_t len, chars, lines;
+	char hex0[65];
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int id, a;
+	char *p;
+
+	for (a = 0; a < argc; a++) {
+		if (!strcmp(argv[a], "--pages") && a + 1 < argc)
+			pages = (unsigned)strtoul(argv[++a], NULL, 0);
+		else if (!strcmp(argv[a], "--seed") && a + 1 < argc)
+			seed = (unsigned)strtoul(argv[++a], NULL, 0);
+		else if (!strcmp(argv[a], "--threads") && a + 1 < argc)
+			threads = (unsigned)strtoul(argv[++a], NULL, 0);
+		else if (!strcmp(argv[a], "--seconds") && a + 1 < argc)
+			seconds = strtod(argv[++a], NULL);
+		else if (!strcmp(argv[a], "--no-protect"))
+			setenv("SHROUD_DISABLE", "1", 1);
+		else
+			usage();
+	}
+	if (!pages || pages > 4096 || !threads || threads > MT_MAX ||
+	    !(seconds > 0))
+		usage();
+	if (ncpu < 1)
+		ncpu = 1;
+	len = (size_t)pages * 4096;
+	signal(SIGTERM, on_sig);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* one page per thread for its SHA-256 state, inside the protection */
+	p = shroud_alloc(len + (size_t)(threads + 1) * 4096, SHROUD_SENS_SECRET,
+			 flags);
+	if (!p) {
+		fprintf(stderr, "stress: shroud_alloc: %s\n",
+			shroud_strerror(errno));
+		return 1;
+	}
+	id = shroud_alloc_id(p);
+	fill(p, len, seed);
+	compute(p, len, (struct sha256 *)(p + len), &chars, &lines, hex0);
+	printf("stress: ready pid=%d addr=%p len=%zu id=%d protected=%s "
+	       "chars=%zu lines=%zu sha256=%s\n", getpid(), (void *)p, len,
+	       id, id > 0 ? "yes" : "no", chars, lines, hex0);
+	for (i = 0; i < threads; i++) {
+		th[i] = (struct mt_thread){ .idx = i, .ncpu = (unsigned)ncpu,
+			.p = p, .len = len, .want = hex0, .seconds = seconds,
+			.st = (struct sha256 *)(p + len + (i + 1) * 4096ul),
+			.cpu = -1 };
+		if (pthread_create(&th[i].t, NULL, mt_run, &th[i])) {
+			fprintf(stderr, "stress: pthread_create failed\n");
+			return 1;
+		}
+	}
+	printf("stress: mt threads=%u", threads);
+	for (i = 0; i < threads; i++) {
+		pthread_join(th[i].t, NULL);
+		passes += th[i].passes;
+		bad += th[i].bad;
+	}
+	printf(" passes=%lu bad=%lu cpus=", passes, bad);
+	for (i = 0; i < threads; i++)
+		printf("%s%d", i ? "," : "", th[i].cpu);
+	printf(" sha256=%s\n", hex0);
+	if (shroud_free(p) < 0) {
+		fprintf(stderr, "stress: shroud_free: %s\n",
+			shroud_strerror(errno));
+		return 1;
+	}
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 2 && !strcmp(argv[1], "mt"))
+		return mt_main(argc - 2, argv + 2);
 	if (argc < 2 || strcmp(argv[1], "owner"))
 		usage();
 	return owner_main(argc - 2, argv + 2);

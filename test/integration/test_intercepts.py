@@ -3,8 +3,7 @@ through instructions it must intercept, run by the guest test module
 guest/kmod/shroudkm.ko (mk/kmod.mk; /lib/shroudkm.ko in the initramfs).
 One Shroud boot of its own and one control boot without the hypervisor
 (mode "plain": the same ESP, virtualize = no), both module-scoped, both
-with two CPUs (QEMU -smp 2: the second one stays parked in the firmware,
-outside the hypervisor, and the sipi probe tries to start it).
+with two CPUs (QEMU -smp 2).
 
 Each probe is one `insmod /lib/shroudkm.ko test=...`: the module's init
 runs the probe, prints one result line ("shroudkm: ...") and returns
@@ -27,14 +26,16 @@ twice, so its line is printed twice, and both must agree.
   test_debug_registers_*   single-stepping (DR6 from the hardware) works,
                            a hardware breakpoint is recorded but not armed
                            under Shroud; in the control it fires.
-  test_sipi_*              INIT, SIPI, SIPI to APIC ID 1 with a real-mode
-                           trampoline that writes a magic word: under
-                           Shroud the CPU never starts (the loader armed
-                           the IPI guard at ExitBootServices; every ICR
-                           write reaching another CPU is refused and
-                           logged) and the VM and its APIC keep working;
-                           in the control the CPU runs the trampoline,
-                           outside any hypervisor.
+  test_sipi_*              CPU 1 offlined, then INIT, SIPI, SIPI to APIC
+                           ID 1 from the module, with a real-mode
+                           trampoline that stores the CPUID hypervisor
+                           signature it sees and a magic word: under
+                           Shroud the INIT and SIPIs are emulated, the CPU
+                           runs the trampoline as a guest and sees
+                           Shroud's signature, nothing is refused, and
+                           CPU 1 comes back online under Shroud (Linux's
+                           own INIT-SIPI-SIPI, emulated too); in the
+                           control the CPU runs it on the bare machine.
   test_selfinit_*          an INIT IPI to the CPU itself: under Shroud it is
                            refused (even to itself) and the module carries
                            on; in the control (last: it restarts the
@@ -229,23 +230,43 @@ def test_apicbase_hv_range_refused_shroud(hvb):
     assert apic_base_now(hvb) == int(f["old"], 16) & ~APICBASE_FLAGS
 
 
-# ---- INIT-SIPI to the parked CPU --------------------------------------------
+# ---- INIT-SIPI from a module, to an offlined CPU ----------------------------
 
-def test_sipi_refused_shroud(hvb):
-    assert hvb.hv.text.count("IPIs to other CPUs refused from now on") == 1, (
+SIG_SHROUD = "0x6f726853"       # CPUID 0x40000000 EBX under Shroud: "Shro"
+
+
+def sipi_offline_cpu(b, what):
+    """Take CPU 1 offline, start it from the module at a real-mode
+    trampoline of the module's own, then bring it online again (Linux's
+    own INIT-SIPI-SIPI): the probe's fields."""
+    rc, out = gsh(b, "echo 0 > /sys/devices/system/cpu/cpu1/online; "
+                  "cat /sys/devices/system/cpu/online")
+    assert rc == 0 and out.strip().splitlines()[-1] == "0", out
+    f, out = probe(b, "test=sipi")
+    rc, on = gsh(b, "echo 1 > /sys/devices/system/cpu/cpu1/online; "
+                 "cat /sys/devices/system/cpu/online; nproc")
+    assert rc == 0 and "0-1" in on, (
+        "CPU 1 did not come back online %s:\n%s" % (what, on))
+    return f, out
+
+
+def test_sipi_runs_under_shroud(hvb):
+    assert hvb.hv.text.count("IPI guard armed") == 1, (
         "the loader did not arm the IPI guard at ExitBootServices:\n"
         + hvb.hv.tail())
     before = hvb.hv.text.count(IPI_REFUSED)
-    f, out = probe(hvb, "test=sipi")
-    assert f["started"] == "no", (
-        "a CPU started by the guest ran the trampoline outside the "
-        "hypervisor:\n" + out)
-    # INIT assert, de-assert, SIPI, SIPI: each ICR write refused, logged
-    # and reported as an IPI event (without RIP and CR3 to CPL 3)
-    assert hvb.hv.text.count(IPI_REFUSED) >= before + 4, hvb.hv.tail()
-    rc, out = gsh(hvb, "shroudctl events")
-    assert len(re.findall(r"^\d+ IPI part=0 gva=0x0 info=0x0$", out,
-                          re.M)) >= 4, out
+    f, out = sipi_offline_cpu(hvb, "under Shroud")
+    assert f["started"] == "yes", (
+        "the emulated INIT-SIPI did not start the CPU:\n" + out)
+    # It ran the module's code, but under the hypervisor: the CPU saw
+    # Shroud's CPUID leaf (outside it, the bare CPU answers there).
+    assert f["hvsig"] == SIG_SHROUD, (
+        "a CPU started by the guest ran outside the hypervisor:\n" + out)
+    # INIT, de-assert and both SIPIs were emulated, none refused
+    assert hvb.hv.text.count(IPI_REFUSED) == before, hvb.hv.tail()
+    # Back online under Shroud: the hypervisor answers on CPU 1.
+    rc, out = gsh(hvb, "taskset -c 1 shroudctl status")
+    assert rc == 0 and "Shroud hypervisor" in out, out
     vm_alive(hvb, "after sipi")
     # The APIC still works for this CPU: its timer still ticks.
     rc, out = gsh(hvb, "a=$(grep -m1 'LOC' /proc/interrupts); sleep 1; "
@@ -263,11 +284,12 @@ def test_selfinit_refused_shroud(hvb):
     vm_alive(hvb, "after selfinit")
 
 
-def test_sipi_control_starts_cpu(ctl):
-    f, out = probe(ctl, "test=sipi")
+def test_sipi_control_runs_outside(ctl):
+    f, out = sipi_offline_cpu(ctl, "in the control")
     assert f["started"] == "yes", (
-        "the control did not start the parked CPU: the Shroud test proves "
+        "the control did not start the CPU: the Shroud test proves "
         "nothing\n" + out)
+    assert f["hvsig"] != SIG_SHROUD, out
     vm_alive(ctl, "after sipi (control)")
 
 

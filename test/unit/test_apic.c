@@ -84,12 +84,58 @@ static void test_init_sipi_smi_never(void **state)
 	assert_false(apic_icr_self_only(0xc4500, 0, 0, 1));	/* OVMF */
 }
 
+/* Every CPU virtualized: the verdicts of apic_icr_classify on the values
+ * Linux and OVMF write. */
+static void test_classify_smp(void **state)
+{
+	(void)state;
+	/* fixed and lowest priority go anywhere (reschedule, TLB flush) */
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_FIXED) | 0xfd, 1,
+					   SELF_ID, SELF_LDR), ICR_SEND);
+	assert_int_equal(apic_icr_classify(SH(ICR_SH_OTHERS) | 0xfb, 0,
+					   SELF_ID, SELF_LDR), ICR_SEND);
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_LOWEST) |
+					   ICR_DEST_LOGICAL | 0x31, 0xff,
+					   SELF_ID, SELF_LDR), ICR_SEND);
+	/* Linux's wakeup_secondary_cpu_via_init to APIC ID 1 */
+	assert_int_equal(apic_icr_classify(0xc500, 1, 0, 1), ICR_INIT);
+	assert_int_equal(apic_icr_classify(0x8500, 1, 0, 1), ICR_INIT_DEASSERT);
+	assert_int_equal(apic_icr_classify(0x0698, 1, 0, 1), ICR_SIPI);
+	assert_int_equal(ICR_VECTOR(0x0698u), 0x98);
+	/* OVMF's INIT-SIPI to all but itself */
+	assert_int_equal(apic_icr_classify(0xc4500, 0, 0, 1), ICR_INIT);
+	assert_int_equal(apic_icr_classify(0xc0600 | 0x9f, 0, 0, 1), ICR_SIPI);
+	/* INIT or SIPI to itself, to all, or by logical mask: refused */
+	assert_int_equal(apic_icr_classify(SH(ICR_SH_SELF) | DM(ICR_MODE_INIT),
+					   0, SELF_ID, SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_INIT) | LEVEL_ASSERT,
+					   SELF_ID, SELF_ID, SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(SH(ICR_SH_ALL) | DM(ICR_MODE_SIPI),
+					   0, SELF_ID, SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_INIT) | ICR_DEST_LOGICAL,
+					   0x01, SELF_ID, SELF_LDR), ICR_REFUSE);
+	/* NMI only to itself; SMI and the reserved modes never */
+	assert_int_equal(apic_icr_classify(SH(ICR_SH_SELF) | DM(ICR_MODE_NMI),
+					   0, SELF_ID, SELF_LDR), ICR_SEND);
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_NMI), 1, SELF_ID,
+					   SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(SH(ICR_SH_OTHERS) | DM(ICR_MODE_NMI),
+					   0, SELF_ID, SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(DM(ICR_MODE_SMI), SELF_ID, SELF_ID,
+					   SELF_LDR), ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(DM(3), 1, SELF_ID, SELF_LDR),
+			 ICR_REFUSE);
+	assert_int_equal(apic_icr_classify(DM(7), 1, SELF_ID, SELF_LDR),
+			 ICR_REFUSE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allowed_to_self),
 		cmocka_unit_test(test_refused_to_others),
 		cmocka_unit_test(test_init_sipi_smi_never),
+		cmocka_unit_test(test_classify_smp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

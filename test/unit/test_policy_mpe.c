@@ -13,6 +13,7 @@
 
 #define CTX_A	0x1000
 #define CTX_B	0x2000
+#define CTX_C	0x3000
 #define RW	(MPE_ACC_R | MPE_ACC_W)
 
 static void chk(struct sim *s, bool deep)
@@ -170,6 +171,51 @@ static void test_ctx_switch(void **state)
 		assert_int_equal(s->perms[g], 0);	/* nothing left mapped */
 	assert_int_equal(part_at(s, 0)->ws.n, 0);	/* SECRET: re-encrypted */
 	assert_int_equal(part_at(s, 8)->ws.n, 4);	/* CONFIDENTIAL: unmapped */
+	for (uint64_t g = 0; g < 8; g++)
+		assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(g))));
+	sim_free(s);
+}
+
+/* S1b: the owner still runs on another CPU.  Its clear frames only leave
+ * this CPU's view (UNMAP with MPE_UNMAP_THIS_CPU, no ENCRYPT); once it
+ * runs nowhere, the switch re-encrypts them as on one CPU. */
+static void test_ctx_switch_owner_elsewhere(void **state)
+{
+	struct sim *s = sim_new(NULL, 4);
+	struct mpe_action acts[64];
+	uint64_t others[2] = { CTX_C, CTX_A | 0x7 };
+	uint32_t n = 0, i, unmaps = 0;
+
+	(void)state;
+	assert_int_equal(sim_classify(s, 0, 8, PART_SENS_SECRET, PART_PROF_HEAP,
+				      PART_ACC_OWNER_USER, CTX_A,
+				      PART_CIPHER_XTS), 0);
+	for (uint64_t g = 0; g < 4; g++)
+		assert_int_equal(sim_access(s, g, RW, CTX_A, true, 9), 0);
+	struct mpe_event sw = { .type = MPE_EV_CTX_SWITCH, .ctx = CTX_B,
+				.others = others, .nothers = 2 };
+	assert_int_equal(mpe_handle(&s->m, &sw, acts, 64, &n), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_not_equal(acts[i].type, MPE_ACT_ENCRYPT);
+		if (acts[i].type == MPE_ACT_UNMAP) {
+			assert_true(acts[i].perms & MPE_UNMAP_THIS_CPU);
+			unmaps++;
+		}
+	}
+	assert_int_equal(unmaps, 4);
+	assert_int_equal(mpe_exec_event(&s->x, &sw), 0);
+	chk(s, true);
+	for (uint64_t g = 0; g < 8; g++)
+		assert_int_equal(s->perms[g], 0);	/* none mapped here */
+	assert_int_equal(part_at(s, 0)->ws.n, 4);	/* still the working set */
+	for (uint64_t g = 0; g < 4; g++)
+		assert_false(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(g))));
+	/* The owner stopped elsewhere too: this switch re-encrypts. */
+	struct mpe_event sw2 = { .type = MPE_EV_CTX_SWITCH, .ctx = CTX_B,
+				 .others = others, .nothers = 1 };
+	assert_int_equal(mpe_exec_event(&s->x, &sw2), 0);
+	chk(s, true);
+	assert_int_equal(part_at(s, 0)->ws.n, 0);
 	for (uint64_t g = 0; g < 8; g++)
 		assert_true(fmeta_encrypted(fmeta_get(&s->m.fm, mk_gfn(g))));
 	sim_free(s);
@@ -468,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_exec_anomaly),
 		cmocka_unit_test(test_owner_only),
 		cmocka_unit_test(test_ctx_switch),
+		cmocka_unit_test(test_ctx_switch_owner_elsewhere),
 		cmocka_unit_test(test_tiers_hysteresis_floor),
 		cmocka_unit_test(test_rotation_sweep),
 		cmocka_unit_test(test_gcm_integrity),
