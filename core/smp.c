@@ -123,6 +123,14 @@ void smp_shootdown(void)
 	me->pending_mask = 0;
 	if (!mask)
 		return;
+	if (!core_bi->shootdown) {	/* testing only: the race's control */
+		for (i = 0; i < core_ncpus; i++)
+			if (mask & (1u << i))
+				__atomic_add_fetch(&core_cpus[i].flush_req, 1,
+						   __ATOMIC_ACQ_REL);
+		me->shootdowns_skipped++;
+		return;
+	}
 	for (i = 0; i < core_ncpus; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -453,6 +461,9 @@ void smp_start_aps(const struct boot_info *bi)
 	memset(code, 0, 2 * 0x1000);
 	core_all_cpus_virtualized = up == core_ncpus && bi->cpu_count == up;
 	hv_ncpus = up;
+	if (!bi->shootdown)
+		log_warn("smp", "shootdown = no: other CPUs keep stale "
+			 "translations until their next exit (testing only)");
 	log_info("smp", "%u of %u CPUs under the hypervisor (%llu TSC cycles)%s",
 		 up, bi->cpu_count, (unsigned long long)(rdtsc64() - t0),
 		 core_all_cpus_virtualized ? "" :
@@ -515,5 +526,9 @@ void smp_print(void)
 			(unsigned long long)p->flush_req,
 			(unsigned long long)p->inits,
 			(unsigned long long)p->sipis);
+		if (p->shootdowns_skipped)
+			log_raw("  vcpu %u: %llu shootdowns NOT sent "
+				"(shootdown = no, testing only)\n", i,
+				(unsigned long long)p->shootdowns_skipped);
 	}
 }

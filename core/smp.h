@@ -50,7 +50,7 @@ struct pcpu {
 	volatile uint64_t flush_done;	/* ... and acknowledged */
 	uint64_t apic_guard_gpa;	/* its guarded xAPIC page */
 	uint32_t pending_mask;		/* CPUs whose views it changed */
-	uint64_t nmis, shootdowns, inits, sipis;
+	uint64_t nmis, shootdowns, inits, sipis, shootdowns_skipped;
 };
 
 extern struct pcpu core_cpus[CPUS_MAX];

@@ -110,7 +110,8 @@ void exc_handler(struct exc_frame *f)
 {
 	/* An NMI taken in host mode can only arrive where the host opened
 	 * GIF on purpose: a parked CPU's wait (core/smp.c). */
-	if (f->vector == 2 && desc_nmi_wake[cpu_index()] == 1) {
+	/* (several may come in one window: each kick is an NMI) */
+	if (f->vector == 2 && desc_nmi_wake[cpu_index()]) {
 		desc_nmi_wake[cpu_index()] = 2;
 		if (f->rip >= (uint64_t)(uintptr_t)smp_park_wait &&
 		    f->rip < (uint64_t)(uintptr_t)smp_park_wait_end)

@@ -20,7 +20,7 @@ void desc_init(unsigned cpu);
 
 /* Host NMIs: a CPU that waits with GIF open sets its slot to 1; an NMI
  * then sets it to 2 and returns (exc_common's IRET path) instead of
- * panicking. */
+ * panicking, as does any further NMI until the slot is 0 again. */
 extern volatile uint32_t desc_nmi_wake[CPUS_MAX];
 
 /* Sleep with GIF open until an NMI (entry.S; SVM's STGI/CLGI, AMD APM

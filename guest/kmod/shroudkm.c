@@ -36,6 +36,16 @@
  *             secret markers in what was copied (XOR-compared, as memscan
  *             does: this module holds no marker in plaintext).
  *             "shroudkm: cr3read pages=N copied=C failed=F markers=M"
+ *   physread  the stale-translation attacker of issue 11: pin the frames
+ *             behind len= bytes at addr= (hex) of process pid= (at most 64
+ *             pages), then, interrupts off (so this CPU takes no exit of
+ *             its own), read the first bytes of each frame through the
+ *             kernel's direct map over and over for ms= milliseconds and
+ *             count the reads that see a marker (XOR-compared).  A CPU
+ *             that kept a translation after the hypervisor took the frame
+ *             out of its view would read the owner's plaintext once the
+ *             owner's own CPU decrypts the frame.
+ *             "shroudkm: physread pages=N reads=R hits=H"
  *   sipi      the unvirtualized-CPU attacker of issue 11: write a real-mode
  *             trampoline (it stores CPUID 0x40000000's EBX, the hypervisor
  *             signature the CPU sees, at its own page + 0xFF4, then 0xBEEF
@@ -395,6 +405,70 @@ static int test_cr3read(void)
 	return 0;
 }
 
+static int read_ms = 2000;
+module_param(read_ms, int, 0444);
+MODULE_PARM_DESC(read_ms, "physread: how long to read, interrupts off");
+
+#define PHYSREAD_PAGES	64
+
+static int test_physread(void)
+{
+	struct page *pg[PHYSREAD_PAGES];
+	unsigned long flags, reads = 0, hits = 0;
+	long n, got = 0, i;
+	struct task_struct *t;
+	struct mm_struct *mm;
+	ktime_t end;
+	u64 ua;
+
+	if (kstrtoull(addr, 16, &ua) || (ua & ~PAGE_MASK) || !len ||
+	    len > PHYSREAD_PAGES * PAGE_SIZE || read_ms < 1 || read_ms > 5000) {
+		pr_info("shroudkm: physread bad addr=%s len=%lu\n", addr, len);
+		return -EINVAL;
+	}
+	n = (long)((len + PAGE_SIZE - 1) >> PAGE_SHIFT);
+	rcu_read_lock();
+	t = pid_task(find_vpid(pid), PIDTYPE_PID);
+	if (t)
+		get_task_struct(t);
+	rcu_read_unlock();
+	if (!t)
+		return -ESRCH;
+	mm = get_task_mm(t);
+	put_task_struct(t);
+	if (!mm)
+		return -ESRCH;
+	mmap_read_lock(mm);
+	got = get_user_pages_remote(mm, (unsigned long)ua, (unsigned long)n, 0,
+				    pg, NULL, NULL);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	if (got <= 0) {
+		pr_info("shroudkm: physread pages=0 reads=0 hits=0\n");
+		return -EFAULT;
+	}
+	local_irq_save(flags);
+	end = ktime_add_ms(ktime_get(), read_ms);
+	while (ktime_before(ktime_get(), end)) {
+		for (i = 0; i < got; i++) {
+			const volatile u8 *p = page_address(pg[i]);
+			int j;
+
+			for (j = 0; j < (int)sizeof(marker_x); j++)
+				if ((p[j] ^ 0x5a) != marker_x[j])
+					break;
+			hits += j == (int)sizeof(marker_x);
+			reads++;
+		}
+	}
+	local_irq_restore(flags);
+	for (i = 0; i < got; i++)
+		put_page(pg[i]);
+	pr_info("shroudkm: physread pages=%ld reads=%lu hits=%lu\n", got,
+		reads, hits);
+	return 0;
+}
+
 /* Clear @bit of CR0 (@cr == 0) or CR4 with a raw MOV that may fault (the
  * fixup skips it), read the register back, put the bit back; whether it
  * was cleared. Interrupts off. */
@@ -505,6 +579,8 @@ static int __init shroudkm_init(void)
 		rc = test_cr3read();
 	else if (!strcmp(test, "sipi"))
 		rc = test_sipi();
+	else if (!strcmp(test, "physread"))
+		rc = test_physread();
 	else if (!strcmp(test, "selfinit"))
 		rc = test_selfinit();
 	else if (!strcmp(test, "stay")) {

@@ -83,7 +83,7 @@ struct boot_info {
 	 * GetProcessorInfo: ProcessorId); apic_count of them are valid. */
 	uint32_t apic_id[BI_CPUS_MAX];
 	uint32_t apic_count;
-	uint32_t rsvd0;
+	uint32_t shootdown;		/* 0: testing only, see shroud.cfg */
 	/* Two 4 KiB pages below 1 MiB (EfiReservedMemoryType) for the AP
 	 * start-up code and its data, or 0 if there are none (no SMP). */
 	uint64_t ap_tramp_pa;

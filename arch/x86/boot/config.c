@@ -10,13 +10,13 @@
 enum cfg_key {
 	K_KERNEL, K_INITRD, K_CMDLINE, K_LOG_LEVEL, K_HV_MEMORY_MB,
 	K_LOG_PORT, K_VIRTUALIZE, K_EXPOSE_HV_MEMORY, K_RESET_WIPE, K_HARDENED,
-	K_KERNEL_LOCK, K_COUNT
+	K_KERNEL_LOCK, K_SHOOTDOWN, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"kernel", "initrd", "cmdline", "log_level", "hv_memory_mb",
 	"log_port", "virtualize", "expose_hv_memory", "reset_wipe", "hardened",
-	"kernel_lock",
+	"kernel_lock", "shootdown",
 };
 
 static int is_blank(char c)
@@ -180,6 +180,9 @@ static const char *set_value(struct shroud_cfg *c, enum cfg_key k,
 	case K_KERNEL_LOCK:
 		return parse_bool(v, n, &c->kernel_lock) ?
 			"expected yes or no" : 0;
+	case K_SHOOTDOWN:
+		return parse_bool(v, n, &c->shootdown) ?
+			"expected yes or no" : 0;
 	default:
 		return "unknown key";
 	}
@@ -197,6 +200,7 @@ static void set_defaults(struct shroud_cfg *c)
 	c->log_port = 0x2f8;
 	c->virtualize = 1;
 	c->reset_wipe = 1;
+	c->shootdown = 1;
 }
 
 /* Parse one line [s, e); returns 0 or CFG_EINVAL. */

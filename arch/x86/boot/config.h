@@ -21,6 +21,10 @@
  *                    lockdown=confidentiality, shroud.hardened=1, on which
  *                    the test guest's init sets the sysctls of README.md,
  *                    and shroud.klock=1: the kernel-integrity lock too)
+ *   shootdown        yes | no (default yes); no is testing only: a change
+ *                    to another CPU's guest-physical view takes effect
+ *                    there only at that CPU's next exit (no IPI, no
+ *                    wait), the control of the SMP race test
  *   kernel_lock      yes | no (default no); yes appends shroud.klock=1, on
  *                    which the test guest's init locks the kernel
  *                    (shroudctl klock, SHROUD_HC_KLOCK) once it has booted
@@ -48,6 +52,7 @@ struct shroud_cfg {
 	uint8_t reset_wipe;
 	uint8_t hardened;
 	uint8_t kernel_lock;
+	uint8_t shootdown;
 };
 
 /* What `hardened = yes` appends to the kernel command line. */
