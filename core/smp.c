@@ -109,12 +109,14 @@ void smp_poll(void)
 	}
 }
 
+static uint64_t rdtsc64(void);
+
 void smp_shootdown(void)
 {
 	uint64_t gen[CPUS_MAX];
 	struct pcpu *me;
 	uint32_t mask, i;
-	uint64_t spins = 0;
+	uint64_t spins = 0, t0;
 
 	if (!here_ready())
 		return;
@@ -131,6 +133,7 @@ void smp_shootdown(void)
 		me->shootdowns_skipped++;
 		return;
 	}
+	t0 = rdtsc64();
 	for (i = 0; i < core_ncpus; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -154,6 +157,7 @@ void smp_shootdown(void)
 		}
 	}
 	me->shootdowns++;
+	me->shootdown_cycles += rdtsc64() - t0;
 }
 
 static void spin_poll_hook(void)
@@ -514,14 +518,15 @@ void smp_print(void)
 		const struct pcpu *p = &core_cpus[i];
 
 		log_raw("  vcpu %u apic %u %s exits %llu rip 0x%llx cr3 0x%llx "
-			"nmis %llu shootdowns %llu flush %llu/%llu init %llu "
-			"sipi %llu\n", i, p->apic_id,
+			"nmis %llu shootdowns %llu cycles %llu flush %llu/%llu "
+			"init %llu sipi %llu\n", i, p->apic_id,
 			p->state < 3 ? st[p->state] : "?",
 			(unsigned long long)p->vcpu.exits_total,
 			(unsigned long long)p->vcpu.g.rip,
 			(unsigned long long)p->vcpu.g.cr3,
 			(unsigned long long)p->nmis,
 			(unsigned long long)p->shootdowns,
+			(unsigned long long)p->shootdown_cycles,
 			(unsigned long long)p->flush_done,
 			(unsigned long long)p->flush_req,
 			(unsigned long long)p->inits,

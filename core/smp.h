@@ -51,6 +51,7 @@ struct pcpu {
 	uint64_t apic_guard_gpa;	/* its guarded xAPIC page */
 	uint32_t pending_mask;		/* CPUs whose views it changed */
 	uint64_t nmis, shootdowns, inits, sipis, shootdowns_skipped;
+	uint64_t shootdown_cycles;	/* TSC cycles in smp_shootdown */
 };
 
 extern struct pcpu core_cpus[CPUS_MAX];

@@ -51,6 +51,13 @@ integration: all $(BUILD)/esp-keysram.img
 bench-boot: all
 	$(TEST_PYTHON) $(TOP)/bench/boot.py --runs $(BENCH_RUNS)
 
+# SMP figures (issue 11): boot with 2 CPUs, 2-thread SHA-256 and sort on
+# protected memory vs not, cross-CPU shootdowns; one run, side by side.
+.PHONY: bench-smp
+bench: bench-smp
+bench-smp: all
+	$(TEST_PYTHON) $(TOP)/bench/smp.py --runs $(BENCH_RUNS)
+
 # The kernel-integrity lock's cost: locked vs unlocked boots, interleaved.
 .PHONY: bench-klock
 bench-klock: all

@@ -20,6 +20,15 @@ test_intercepts.py.
                                 scan (the whole range read), at most
                                 W * threads + 1 marker frames in the dump;
                                 the control's scans find the markers.
+  test_stale_translation_*      the attack a missing shootdown lets
+                                through: a module on CPU 1 reads the
+                                owner's frames through the direct map,
+                                interrupts off, while the owner on CPU 0
+                                evicts and faults them back: no read sees
+                                plaintext; controls: --no-protect, and a
+                                boot with shootdown = no (testing only),
+                                where reads do see plaintext.
+  test_one_cpu_variant          a 1-CPU boot: the same protection.
   test_race_*                   the shootdown race: the owner (one thread,
                                 CPU 0, 32 pages against W = 8, so its
                                 frames are evicted and faulted back all the
@@ -226,5 +235,30 @@ def test_stale_translation_attack_control_without_shootdown():
         assert hits > 0, (
             "without shootdowns no read on CPU 1 saw plaintext (%d reads): "
             "the attack does not exercise them" % reads)
+    finally:
+        b.close()
+
+
+def test_one_cpu_variant():
+    """The suite runs with 2 CPUs; one boot keeps the 1-CPU machine
+    covered: no AP, the same protection (a protected owner computes
+    right and root's scan finds nothing)."""
+    b = programs_boot("smp-one", mode="shroud", cpus=1)
+    try:
+        assert "1 CPU(s)" in b.hv.text and "smp:" not in b.hv.text, (
+            b.hv.tail())
+        rc, out = shell(b, "nproc; shroudctl status")
+        assert out.strip().splitlines()[0] == "1", out
+        assert "Shroud hypervisor" in out, out
+        pid, out = start_bg(b, "one", "stress mt --threads 1 --seconds 600 "
+                            "--pages %d" % MT_PAGES, r"^stress: ready")
+        pid, addr, length, prot = ready_fields(out)
+        assert prot == "yes", out
+        r, sout = scan_from(b, 0, pid, addr, length)
+        for method, (hits, rbytes) in r.items():
+            assert hits == 0 and rbytes >= length, sout
+        stop_bg(b, "one")
+        res, _ = mt_result(b, "one")
+        assert res["bad"] == 0 and res["passes"] > 0, res
     finally:
         b.close()

@@ -33,6 +33,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c.virtualize, 1);
 	assert_int_equal(c.expose_hv_memory, 0);
 	assert_int_equal(c.hardened, 0);
+	assert_int_equal(c.shootdown, 1);
 }
 
 static void test_all_keys_crlf_bom_comments(void **state)
@@ -46,6 +47,7 @@ static void test_all_keys_crlf_bom_comments(void **state)
 			"log_port = 0x3e8\n"
 			"virtualize = no\n"
 			"hardened = yes\n"
+			"shootdown = no\n"
 			"expose_hv_memory = yes";
 	struct shroud_cfg c;
 	struct cfg_error e;
@@ -61,6 +63,7 @@ static void test_all_keys_crlf_bom_comments(void **state)
 	assert_int_equal(c.virtualize, 0);
 	assert_int_equal(c.expose_hv_memory, 1);
 	assert_int_equal(c.hardened, 1);
+	assert_int_equal(c.shootdown, 0);
 }
 
 struct bad_case {
@@ -89,6 +92,7 @@ static void test_errors_name_line_and_key(void **state)
 		{ "kernel = \\k\nlog_port = 0\n", 2, "log_port" },
 		{ "kernel = \\k\nvirtualize = maybe\n", 2, "virtualize" },
 		{ "kernel = \\k\nhardened = sometimes\n", 2, "hardened" },
+		{ "kernel = \\k\nshootdown = maybe\n", 2, "shootdown" },
 		{ "kernel = \\k\nexpose_hv_memory =\n", 2, "expose_hv_memory" },
 		{ "kernel = \\k\ncmdline = a\tb\n", 2, "cmdline" },
 	};
