@@ -221,3 +221,31 @@ void core_main(struct boot_info *bi)
 		 (unsigned long long)frame_free());
 	vcpu_run(v);
 }
+
+/* An AP, from arch/x86/ap_tramp.S on its own stack, in long mode on the
+ * host's page tables, interrupts off (core/smp.c started it). */
+__attribute__((noreturn)) void core_ap_main(uint32_t index);
+void core_ap_main(uint32_t index)
+{
+	struct pcpu *p = &core_cpus[index];
+	struct vcpu *v = &p->vcpu;
+
+	smp_ap_early(p);	/* host state like the boot CPU's, the key */
+	fpu_init();
+	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
+	if (!v->fpu)
+		panic("cpu %u: no frames for the FPU save area", index);
+	fpu_bind(v->fpu);
+	v->ops = core_cpus[0].vcpu.ops;
+	v->id = index;
+	v->decode_warn_budget = 16;
+	v->gpm = &p->gpm;
+	v->host_stack_top = p->stack_top;
+	if (v->ops->init_ap(v, core_log_port))
+		panic("cpu %u: %s initialisation failed", index, v->ops->name);
+	core_intercept_reset_ports(v);
+	core_ap_guard(v);
+	v->prot = prot_cpu_init(index, v->gpm);
+	__atomic_store_n(&p->state, PCPU_WAIT_SIPI, __ATOMIC_RELEASE);
+	vcpu_run(v);
+}

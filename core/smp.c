@@ -18,18 +18,16 @@
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
-#include "arch/x86/fpu.h"
 #include "base/lib.h"
 #include "base/log.h"
 #include "base/panic.h"
 #include "base/spinlock.h"
-#include "core/core.h"
 #include "mm/frame.h"
 #include "mm/pgtable.h"
-#include "prot/protect.h"
 
 struct pcpu core_cpus[CPUS_MAX];
 uint32_t core_ncpus = 1;
+static bool shootdown_on = true;	/* shroud.cfg shootdown */
 bool core_all_cpus_virtualized;
 static volatile uint32_t smp_stopper;	/* index + 1 of a CPU that stopped */
 
@@ -125,7 +123,7 @@ void smp_shootdown(void)
 	me->pending_mask = 0;
 	if (!mask)
 		return;
-	if (!core_bi->shootdown) {	/* testing only: the race's control */
+	if (!shootdown_on) {	/* testing only: the race's control */
 		for (i = 0; i < core_ncpus; i++)
 			if (mask & (1u << i))
 				__atomic_add_fetch(&core_cpus[i].flush_req, 1,
@@ -202,6 +200,7 @@ void smp_build_views(const struct gpmap_format *fmt, uint64_t top,
 	if (n > CPUS_MAX)
 		n = CPUS_MAX;
 	core_ncpus = n;
+	shootdown_on = bi->shootdown != 0;
 	for (i = 0; i < n; i++) {
 		struct pcpu *p = &core_cpus[i];
 
@@ -318,14 +317,15 @@ static void park(struct pcpu *p)
 		 p->index, (s & 0xffu) << 12);
 }
 
-void smp_before_entry(struct pcpu *p)
+bool smp_before_entry(struct pcpu *p)
 {
 	smp_poll();
-	if (!__atomic_load_n(&p->init_req, __ATOMIC_ACQUIRE) &&
-	    p->state == PCPU_RUNNING)
-		return;
-	if (p->vcpu.prot)	/* what this CPU ran is gone: like idle */
-		core_cpu_reset_prot(&p->vcpu);
+	return __atomic_load_n(&p->init_req, __ATOMIC_ACQUIRE) ||
+	       p->state != PCPU_RUNNING;
+}
+
+void smp_park(struct pcpu *p)
+{
 	park(p);
 }
 
@@ -348,6 +348,18 @@ static uint64_t bsp_cr4, bsp_efer;
 /* The master key's way to each AP (arch/x86/dr_handoff.S), empty but
  * for the instructions of one hand-off. */
 static volatile uint64_t key_slot[5] __attribute__((aligned(64)));
+
+void smp_ap_early(struct pcpu *p)
+{
+	write_cr4(bsp_cr4);
+	wrmsr(MSR_EFER, bsp_efer);
+	__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
+	if (dr_handoff_receive(key_slot))
+		halt_forever();		/* no key: never runs a guest */
+	desc_init(p->index);
+	cpu_local_install(p->index, p->apic_id);
+	cpu_locals[p->index].owner = p;
+}
 static const struct boot_info *smp_bi;
 
 static uint64_t rdtsc64(void)
@@ -472,41 +484,6 @@ void smp_start_aps(const struct boot_info *bi)
 		 up, bi->cpu_count, (unsigned long long)(rdtsc64() - t0),
 		 core_all_cpus_virtualized ? "" :
 		 ": IPIs to the others are refused");
-}
-
-/* An AP, from ap_tramp.S on its own stack, in long mode on the host's
- * page tables, interrupts off. */
-__attribute__((noreturn)) void core_ap_main(uint32_t index);
-void core_ap_main(uint32_t index)
-{
-	struct pcpu *p = &core_cpus[index];
-	struct vcpu *v = &p->vcpu;
-
-	write_cr4(bsp_cr4);
-	wrmsr(MSR_EFER, bsp_efer);
-	__atomic_store_n(&p->started, 1, __ATOMIC_RELEASE);
-	if (dr_handoff_receive(key_slot))
-		halt_forever();		/* no key: never runs a guest */
-	desc_init(index);
-	cpu_local_install(index, p->apic_id);
-	cpu_locals[index].owner = p;
-	fpu_init();
-	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
-	if (!v->fpu)
-		panic("cpu %u: no frames for the FPU save area", index);
-	fpu_bind(v->fpu);
-	v->ops = core_cpus[0].vcpu.ops;
-	v->id = index;
-	v->decode_warn_budget = 16;
-	v->gpm = &p->gpm;
-	v->host_stack_top = p->stack_top;
-	if (v->ops->init_ap(v, core_log_port))
-		panic("cpu %u: %s initialisation failed", index, v->ops->name);
-	core_intercept_reset_ports(v);
-	core_ap_guard(v);
-	v->prot = prot_cpu_init(index, v->gpm);
-	__atomic_store_n(&p->state, PCPU_WAIT_SIPI, __ATOMIC_RELEASE);
-	vcpu_run(v);
 }
 
 void smp_print(void)

@@ -78,9 +78,17 @@ void smp_shootdown(void);
 /* Acknowledge shootdowns aimed at this CPU (host mode: the TLB is flushed
  * at the next entry).  Called wherever this CPU waits. */
 void smp_poll(void);
-/* Before each guest entry: acknowledge, and take an emulated INIT or
- * start-up IPI (parks the CPU until its SIPI). */
-void smp_before_entry(struct pcpu *p);
+/* Before each guest entry: acknowledge shootdowns; true if an emulated
+ * INIT is pending or the CPU waits for a start-up IPI: the caller then
+ * lets the protection layer see the CPU go idle and calls smp_park(). */
+bool smp_before_entry(struct pcpu *p);
+/* Wait as after INIT until a start-up IPI, then give the vCPU the SIPI
+ * state (the backend's sipi()). */
+void smp_park(struct pcpu *p);
+/* First steps of an AP in core_ap_main: the boot CPU's host CR4 and EFER,
+ * the master key (halts if none comes), its descriptor tables and its
+ * per-CPU record. */
+void smp_ap_early(struct pcpu *p);
 
 /* Start the APs (boot CPU, once, host mode, no lock held): each runs
  * core_ap_main and parks, as after INIT.  Logs what it did. */

@@ -935,7 +935,11 @@ void vcpu_run(struct vcpu *v)
 		log_info("vcpu", "cpu %u: launching guest at rip 0x%llx (%s)",
 			 v->id, (unsigned long long)v->g.rip, v->ops->name);
 	for (;;) {
-		smp_before_entry(p);
+		if (smp_before_entry(p)) {
+			if (v->prot)	/* what this CPU ran is gone: idle */
+				core_cpu_reset_prot(v);
+			smp_park(p);
+		}
 		if (v->ops->enter(v))
 			vcpu_stop(v, "guest entry failed (invalid guest state)");
 		smp_poll();

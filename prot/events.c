@@ -24,6 +24,12 @@ void prot_shootdown(void)
 		shootdown_fn();
 }
 
+void prot_unlock(void)
+{
+	prot_shootdown();
+	spin_unlock(&prot_lock);
+}
+
 /*
  * The ring is shared by every owner, so one owner's flood (an attacker
  * writing into a sleeping owner's page over and over) must not push the

@@ -97,11 +97,7 @@ extern spinlock_t prot_lock;
  * (the hook core/smp.c gave prot_set_shootdown; nothing with one CPU). */
 void prot_shootdown(void);
 /* Release prot_lock, after the shootdowns its holder still owes. */
-static inline void prot_unlock(void)
-{
-	prot_shootdown();
-	spin_unlock(&prot_lock);
-}
+void prot_unlock(void);
 /* Apply @rights (0: not present) to frame @gfn in every CPU's view; the
  * shootdown follows at prot_unlock() or before the frame is touched. */
 int prot_map_all(uint64_t gfn, unsigned rights);
