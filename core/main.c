@@ -88,6 +88,15 @@ static void log_cpu(void)
 		 (e1.edx & (1u << 26)) ? " pdpe1gb" : "");
 }
 
+/* This CPU's XSAVE area for the host bracket (arch/x86/fpu.h). */
+static void bind_fpu(struct vcpu *v)
+{
+	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
+	if (!v->fpu)
+		panic("cpu %u: no frames for the FPU save area", v->id);
+	fpu_bind(v->fpu);
+}
+
 static void check_boot_info(const struct boot_info *bi)
 {
 	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION)
@@ -198,10 +207,7 @@ void core_main(struct boot_info *bi)
 	log_set_cpu(cpu_index);
 	p->state = PCPU_RUNNING;
 	fpu_init();
-	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
-	if (!v->fpu)
-		panic("no frames for the FPU save area");
-	fpu_bind(v->fpu);
+	bind_fpu(v);
 	v->host_stack_top = host_stack_top;
 	build_gpmap(ops, bi);
 	v->gpm = &p->gpm;
@@ -231,13 +237,10 @@ void core_ap_main(uint32_t index)
 	struct vcpu *v = &p->vcpu;
 
 	smp_ap_early(p);	/* host state like the boot CPU's, the key */
-	fpu_init();
-	v->fpu = hpa_ptr(frame_alloc_contig((sizeof(struct fpu_state) + 4095) / 4096));
-	if (!v->fpu)
-		panic("cpu %u: no frames for the FPU save area", index);
-	fpu_bind(v->fpu);
-	v->ops = core_cpus[0].vcpu.ops;
 	v->id = index;
+	fpu_init();
+	bind_fpu(v);
+	v->ops = core_cpus[0].vcpu.ops;
 	v->decode_warn_budget = 16;
 	v->gpm = &p->gpm;
 	v->host_stack_top = p->stack_top;

@@ -107,8 +107,6 @@ void smp_poll(void)
 	}
 }
 
-static uint64_t rdtsc64(void);
-
 void smp_shootdown(void)
 {
 	uint64_t gen[CPUS_MAX];
@@ -131,7 +129,7 @@ void smp_shootdown(void)
 		me->shootdowns_skipped++;
 		return;
 	}
-	t0 = rdtsc64();
+	t0 = rdtsc();
 	for (i = 0; i < core_ncpus; i++) {
 		if (!(mask & (1u << i)))
 			continue;
@@ -155,12 +153,7 @@ void smp_shootdown(void)
 		}
 	}
 	me->shootdowns++;
-	me->shootdown_cycles += rdtsc64() - t0;
-}
-
-static void spin_poll_hook(void)
-{
-	smp_poll();
+	me->shootdown_cycles += rdtsc() - t0;
 }
 
 void smp_nmi_taken(void)
@@ -215,7 +208,7 @@ void smp_build_views(const struct gpmap_format *fmt, uint64_t top,
 			panic("guest-physical map of cpu %u: error %d", i, rc);
 		gpmap_set_flush(&p->gpm, core_gpm_flush, p);
 	}
-	spin_wait_hook = spin_poll_hook;
+	spin_wait_hook = smp_poll;
 }
 
 /* ---- INIT and start-up IPIs ------------------------------------------- */
@@ -289,7 +282,7 @@ bool smp_emulate_sipi(uint32_t dest, bool others, unsigned vector)
 /* Park until a start-up IPI: the CPU sleeps in HLT with GIF open, and
  * the next kick (an NMI) wakes it (desc.c turns a host NMI inside the
  * wait into a return past the HLT, so none is lost). */
-static void park(struct pcpu *p)
+void smp_park(struct pcpu *p)
 {
 	struct vcpu *v = &p->vcpu;
 	uint32_t s;
@@ -324,10 +317,6 @@ bool smp_before_entry(struct pcpu *p)
 	       p->state != PCPU_RUNNING;
 }
 
-void smp_park(struct pcpu *p)
-{
-	park(p);
-}
 
 /* ---- AP start ---------------------------------------------------------- */
 
@@ -362,20 +351,12 @@ void smp_ap_early(struct pcpu *p)
 }
 static const struct boot_info *smp_bi;
 
-static uint64_t rdtsc64(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Wait about @cycles TSC cycles or until *@state leaves @from. */
 static bool wait_state(volatile uint32_t *state, uint32_t from, uint64_t cycles)
 {
-	uint64_t t0 = rdtsc64();
+	uint64_t t0 = rdtsc();
 
-	while (rdtsc64() - t0 < cycles) {
+	while (rdtsc() - t0 < cycles) {
 		if (__atomic_load_n(state, __ATOMIC_ACQUIRE) != from)
 			return true;
 		__builtin_ia32_pause();
@@ -427,7 +408,7 @@ void smp_start_aps(const struct boot_info *bi)
 {
 	uint8_t *code, *data;
 	uint32_t i, up = 1;
-	uint64_t t0 = rdtsc64();
+	uint64_t t0 = rdtsc();
 
 	if (core_ncpus < 2) {
 		if (bi->cpu_count > 1)
@@ -481,7 +462,7 @@ void smp_start_aps(const struct boot_info *bi)
 		log_warn("smp", "shootdown = no: other CPUs keep stale "
 			 "translations until their next exit (testing only)");
 	log_info("smp", "%u of %u CPUs under the hypervisor (%llu TSC cycles)%s",
-		 up, bi->cpu_count, (unsigned long long)(rdtsc64() - t0),
+		 up, bi->cpu_count, (unsigned long long)(rdtsc() - t0),
 		 core_all_cpus_virtualized ? "" :
 		 ": IPIs to the others are refused");
 }

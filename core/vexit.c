@@ -859,7 +859,6 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_HYPERCALL:
 		exit_hypercall(v);
-		sync_intercepts(v);
 		if (aps_to_start) {	/* after GUARD_IPIS, no lock held */
 			aps_to_start = false;
 			smp_start_aps(core_bi);
@@ -877,15 +876,12 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_NPF:
 		exit_npf(v);
-		sync_intercepts(v);
 		break;
 	case VEXIT_CR3_WRITE:
 		exit_cr3_write(v);
-		sync_intercepts(v);
 		break;
 	case VEXIT_HLT:
 		exit_hlt(v);
-		sync_intercepts(v);
 		break;
 	case VEXIT_VIRT_INSN:
 		inject(v, VEC_UD, false);	/* virtualization is hidden */

@@ -16,7 +16,7 @@ void frame_init(uint64_t base, uint64_t end)
 
 uint64_t frame_alloc_contig(unsigned count)
 {
-	uint64_t hpa = frame_next, size = (uint64_t)count << 12;
+	uint64_t hpa, size = (uint64_t)count << 12;
 	uint64_t *p, i;
 
 	spin_lock(&frame_lock);

@@ -34,25 +34,20 @@ const struct partition *prot_mpe_part(uint16_t id)
  * frame leaves every other CPU's view first, and those CPUs acknowledge,
  * so that no other CPU reads or writes it through a stale translation
  * while it is encrypted, decrypted or wiped in place. */
+static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights);
+
 static void *exec_frame(void *ctx, gfn_t g)
 {
 	struct prot_cpu *c = ctx;
 	uint32_t i;
-	unsigned level;
 
-	for (i = 0; i < prot.ncpus; i++) {
-		struct prot_cpu *o = prot.cpus[i];
-
-		if (!o || o == c || !gpmap_lookup(o->gpm, gfn_to_gpa(g), &level))
-			continue;
-		if (gpmap_map_4k(o->gpm, gfn_to_gpa(g), mk_hpa(g.v << 12), 0))
+	for (i = 0; i < prot.ncpus; i++)
+		if (prot.cpus[i] && prot.cpus[i] != c &&
+		    map_frame(prot.cpus[i], g.v, 0))
 			return NULL;	/* cannot unmap: not touched */
-	}
 	prot_shootdown();
 	return gmem_ptr(gfn_to_gpa(g), FRAME_SIZE);
 }
-
-static int map_frame(struct prot_cpu *c, uint64_t gfn, unsigned rights);
 
 int prot_map_all(uint64_t gfn, unsigned rights)
 {

@@ -110,6 +110,15 @@ static inline void write_cr3(uint64_t v)
 	__asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory");
 }
 
+/* The time-stamp counter (AMD APM Vol. 3, RDTSC). */
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 static inline uint64_t read_rflags(void)
 {
 	uint64_t v;

@@ -196,9 +196,11 @@ def cpu_ticks(boot, pid):
     return int(fields[11]) + int(fields[12])
 
 
-def memscan(boot, pid, extra=""):
-    """Root scan of pid: {method: figures} for mem and vm."""
-    rc, out = shell(boot, "memscan %s %d" % (extra, pid), ok=False)
+def memscan(boot, pid, extra="", cpu=None):
+    """Root scan of pid (from CPU cpu, taskset, if given): {method:
+    figures} for mem and vm."""
+    rc, out = shell(boot, "%smemscan %s %d" % (
+        "" if cpu is None else "taskset -c %d " % cpu, extra, pid), ok=False)
     assert rc in (0, 3), "memscan failed (rc=%d):\n%s" % (rc, out)
     res = {}
     for line in out.splitlines():

@@ -42,8 +42,8 @@ import re
 import pytest
 
 from protect_helpers import (WS_DEFAULT, bg_output, dump_ram, figures,
-                             marker_hits, programs_boot, shell, start_bg,
-                             stop_bg, vm_alive)
+                             marker_hits, memscan, programs_boot, shell,
+                             start_bg, stop_bg, vm_alive)
 
 CPUS = 2
 MT_PAGES, RACE_PAGES = 16, 32
@@ -76,16 +76,8 @@ def ready_fields(out):
 def scan_from(b, cpu, pid, addr, length):
     """memscan of pid's range from CPU cpu: (hits, range_bytes) per
     method, and the output."""
-    rc, out = shell(b, "taskset -c %d memscan --range %x %d %d"
-                    % (cpu, addr, length, pid), ok=False)
-    assert rc in (0, 3), "memscan failed (rc=%d):\n%s" % (rc, out)
-    res = {}
-    for line in out.splitlines():
-        if line.startswith("memscan: method="):
-            f = figures(line)
-            res[f["method"]] = (f["hits"], f["range_bytes"])
-    assert set(res) == {"mem", "vm"}, out
-    return res, out
+    res, out = memscan(b, pid, "--range %x %d" % (addr, length), cpu=cpu)
+    return {m: (f["hits"], f["range_bytes"]) for m, f in res.items()}, out
 
 
 def mt_result(b, name):
