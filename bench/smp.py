@@ -85,7 +85,8 @@ def vcpu_lines(b):
 
 def shootdowns(b, seconds):
     pid_out = sh(b, "stress mt --threads 1 --pages 32 --seconds %d > "
-                 "/tmp/race.out 2>&1 & sleep 1; cat /tmp/race.out" % (seconds + 5))
+                 "/tmp/race.out 2>&1 & until grep -q '^stress: ready' "
+                 "/tmp/race.out; do sleep 0.1; done; cat /tmp/race.out" % (seconds + 5))
     m = re.search(r"pid=(\d+) addr=0x([0-9a-f]+) len=(\d+)", pid_out)
     if not m:
         raise SystemExit("no owner:\n" + pid_out)
