@@ -147,7 +147,7 @@ static void build_gpmap(const struct vcpu_ops *ops, const struct boot_info *bi)
 	if (bits < 32 || bits > GPM_MAX_BITS)
 		bits = GPM_MAX_BITS;
 	top = 1ull << bits;
-	smp_build_views(ops->gpm_format, top, ops->gpm_max_level(), bi);
+	smp_build_views(ops, top, bi);
 	if (bi->expose_hv_memory)
 		log_warn("gpm", "expose_hv_memory=yes: hypervisor memory is "
 			 "visible to the guest (testing only)");

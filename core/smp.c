@@ -163,7 +163,7 @@ void smp_nmi_taken(void)
 	/* The NMI is still pending (GIF 0): take it here, or the next
 	 * entry would exit again at once, forever. */
 	desc_nmi_wake[p->index] = 1;
-	smp_nmi_window();
+	p->vcpu.ops->nmi_window();
 	desc_nmi_wake[p->index] = 0;
 	p->nmis++;
 }
@@ -182,13 +182,19 @@ void smp_stop_others(void)
 
 /* ---- views ------------------------------------------------------------- */
 
-void smp_build_views(const struct gpmap_format *fmt, uint64_t top,
-		     unsigned max_level, const struct boot_info *bi)
+void smp_build_views(const struct vcpu_ops *ops, uint64_t top,
+		     const struct boot_info *bi)
 {
+	const struct gpmap_format *fmt = ops->gpm_format;
+	unsigned max_level = ops->gpm_max_level();
 	uint32_t i, n = bi->apic_count;
 	int rc;
 
-	if (!bi->ap_tramp_pa || n < 1)
+	if (n > 1 && !ops->init_ap)
+		log_warn("smp", "%u CPUs, but the %s backend cannot start "
+			 "application processors yet: only the boot CPU runs "
+			 "the guest", n, ops->name);
+	if (!bi->ap_tramp_pa || n < 1 || !ops->init_ap)
 		n = 1;
 	if (n > CPUS_MAX)
 		n = CPUS_MAX;
@@ -411,7 +417,7 @@ void smp_start_aps(const struct boot_info *bi)
 	uint64_t t0 = rdtsc();
 
 	if (core_ncpus < 2) {
-		if (bi->cpu_count > 1)
+		if (bi->cpu_count > 1 && !bi->ap_tramp_pa)
 			log_warn("smp", "%u CPUs, but no start-up page below "
 				 "1 MiB: only the boot CPU runs the guest; any "
 				 "other CPU's start is refused", bi->cpu_count);

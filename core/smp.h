@@ -66,10 +66,11 @@ static inline struct pcpu *this_pcpu(void)
 }
 
 /* Build every CPU's view (boot CPU, core init): identity over [0, top)
- * with @max_level leaves, [hide, hide + hide_size) and the AP start-up
- * pages not present. */
-void smp_build_views(const struct gpmap_format *fmt, uint64_t top,
-		     unsigned max_level, const struct boot_info *bi);
+ * in @ops's format with its largest leaves, the hypervisor's region and
+ * the AP start-up pages not present.  One view only (no SMP) when the
+ * backend cannot start application processors (no init_ap). */
+void smp_build_views(const struct vcpu_ops *ops, uint64_t top,
+		     const struct boot_info *bi);
 /* The maps' flush callback: @ctx is the struct pcpu of the view. */
 void core_gpm_flush(void *ctx);
 /* Shoot down every view this CPU changed (pending_mask): returns when

@@ -770,6 +770,10 @@ static void exit_cr_pin(struct vcpu *v)
 		if (!v->g.cs_long)
 			val = (uint32_t)val;
 	}
+	if (cr == 4 && (val & v->ops->cr4_reserved)) {
+		inject(v, VEC_GP, true);
+		return;
+	}
 	pv = prot_view_of(v);
 	if (prot_cr_write(&pv, cr, *reg, val)) {
 		inject(v, VEC_GP, true);

@@ -27,11 +27,14 @@ CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	prot/klock.c \
 	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/percpu.c arch/x86/fpu.c arch/x86/insn.c \
 	arch/x86/mtrr.c arch/x86/vmx/ept.c \
+	arch/x86/vmx/vmx.c arch/x86/vmx/vmx_exit.c arch/x86/vmx/vmx_probe.c \
+	arch/x86/vmx/vmx_caps.c \
 	arch/x86/svm/svm.c arch/x86/svm/svm_exit.c arch/x86/svm/svm_probe.c \
 	arch/x86/svm/npt.c \
 	drivers/uart16550.c \
 	mm/pgtable.c mm/gpmap.c mm/frame.c mm/gmem.c mm/gpt_walk.c
-CORE_S := arch/x86/entry.S arch/x86/ap_tramp.S arch/x86/dr_handoff.S arch/x86/svm/svm_asm.S
+CORE_S := arch/x86/entry.S arch/x86/ap_tramp.S arch/x86/dr_handoff.S arch/x86/svm/svm_asm.S \
+	arch/x86/vmx/vmx_asm.S
 CORE_OBJS := $(patsubst %,$(HV_BUILD)/core/%.o,$(CORE_C) $(CORE_S))
 
 $(HV_BUILD)/core/%.c.o: %.c
@@ -56,7 +59,8 @@ LDR_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fpic -fshort-wchar \
 	-DGNU_EFI_USE_MS_ABI -DSHROUD_LOADER=1 -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I$(TOP) \
 	-Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wvla
 LDR_C := arch/x86/boot/loader.c arch/x86/boot/config.c arch/x86/boot/measure.c mm/pgtable.c \
-	arch/x86/backend.c arch/x86/svm/svm_probe.c
+	arch/x86/backend.c arch/x86/svm/svm_probe.c arch/x86/vmx/vmx_probe.c \
+	arch/x86/vmx/vmx_caps.c
 LDR_OBJS := $(patsubst %,$(HV_BUILD)/loader/%.o,$(LDR_C)) \
 	$(HV_BUILD)/loader/launch.o $(HV_BUILD)/loader/core_blob.o
 
@@ -88,7 +92,8 @@ all: $(BUILD)/shroud.efi
 # ---- host unit tests of the hypervisor's plain-C parts (cmocka + ASan/UBSan)
 HVT_CFLAGS := -std=gnu11 -O1 -g -I$(TOP) $(WARN) \
 	-fsanitize=address,undefined -fno-sanitize-recover=all
-HVT_TESTS := test_config test_pgtable test_gpt_walk test_insn test_lib test_apic
+HVT_TESTS := test_config test_pgtable test_gpt_walk test_insn test_lib test_apic \
+	test_vmx_caps
 HVT_BINS  := $(patsubst %,$(HV_BUILD)/test/%,$(HVT_TESTS))
 
 $(HV_BUILD)/test/test_config: test/unit/test_config.c arch/x86/boot/config.c
@@ -97,6 +102,7 @@ $(HV_BUILD)/test/test_gpt_walk: test/unit/test_gpt_walk.c mm/gpt_walk.c
 $(HV_BUILD)/test/test_insn: test/unit/test_insn.c arch/x86/insn.c
 $(HV_BUILD)/test/test_lib: test/unit/test_lib.c base/lib.c
 $(HV_BUILD)/test/test_apic: test/unit/test_apic.c arch/x86/apic.c
+$(HV_BUILD)/test/test_vmx_caps: test/unit/test_vmx_caps.c arch/x86/vmx/vmx_caps.c
 $(HVT_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(HVT_CFLAGS) $(if $(filter %test_lib,$@),-fno-builtin -Dmemcpy=hv_memcpy -Dmemmove=hv_memmove -Dmemset=hv_memset -Dmemcmp=hv_memcmp -Dstrlen=hv_strlen -Dvsnprintf=hv_vsnprintf -Dsnprintf=hv_snprintf) \

@@ -2,7 +2,7 @@
 # scripts/setup.sh - install everything Shroud needs to build, run and test,
 # on a fresh Debian bookworm machine.  Idempotent: every step checks first,
 # so `make test` and `make run` can call it on every invocation cheaply.
-#   - apt packages (toolchains, QEMU, OVMF, swtpm, gnu-efi, busybox, ...)
+#   - apt packages (toolchains, QEMU, Bochs, OVMF, swtpm, gnu-efi, busybox, ...)
 #   - a deb-src twin of the Debian entry, then mbedTLS's source package
 #   - the guest kernel: Debian's linux-image package, unpacked
 # Everything fetched lands in third_party/ (ignored by git).
@@ -17,6 +17,10 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 PKGS="build-essential gnu-efi qemu-system-x86 qemu-utils ovmf swtpm swtpm-tools
 mtools dosfstools cpio busybox-static xz-utils file python3 python3-pytest
 python3-pexpect libcmocka-dev golang-go clang llvm lld libclang-rt-14-dev libssl-dev pkg-config aeskeyfind"
+# Bochs 2.7 (scripts/bochs.py): the emulator with its built-in rfb display
+# library (the headless one: Debian builds no nogui), its BIOS ROMs (the
+# boot uses OVMF.fd from ovmf, but Bochs wants the VGA BIOS at start).
+PKGS="$PKGS bochs bochsbios vgabios"
 
 missing=""
 for p in $PKGS; do

@@ -9,11 +9,13 @@
 #define BACKEND_OPS(o)	((const struct vcpu_ops *)0)
 #else
 extern const struct vcpu_ops svm_vcpu_ops;
+extern const struct vcpu_ops vmx_vcpu_ops;
 #define BACKEND_OPS(o)	(&(o))
 #endif
 
 const struct vcpu_backend vcpu_backends[] = {
 	{ "AMD-V (SVM + NPT)", svm_probe, BACKEND_OPS(svm_vcpu_ops) },
+	{ "Intel VT-x (VMX + EPT)", vmx_probe, BACKEND_OPS(vmx_vcpu_ops) },
 };
 const unsigned vcpu_backend_count =
 	sizeof(vcpu_backends) / sizeof(vcpu_backends[0]);

@@ -30,5 +30,14 @@ const struct vcpu_backend *vcpu_backend_pick(const char **why);
 
 __attribute__((warn_unused_result))
 int svm_probe(const char **why);
+/* Intel VT-x with EPT (arch/x86/vmx/vmx_probe.c). */
+__attribute__((warn_unused_result))
+int vmx_probe(const char **why);
+
+struct vmx_caps;
+/* The VMX capability MSRs into *@c (zeros where the CPU has none): 0, or
+ * -ENG_ENODEV and a reason if the CPU has no VMX at all. */
+__attribute__((warn_unused_result))
+int vmx_read_caps(struct vmx_caps *c, const char **why);
 
 #endif /* ARCH_X86_BACKEND_H */

@@ -194,9 +194,17 @@ struct vcpu_ops {
 	/* Hide the backend's own virtualization extension from the CPUID
 	 * answer @r for (@leaf, @subleaf); may be NULL. */
 	void (*cpuid)(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r);
+	/* After a VEXIT_NMI (the hypervisor's IPI): take or unblock that
+	 * NMI in the host so the next entry does not exit again at once
+	 * (SVM: a one-instruction GIF window; VMX: an IRET).  The CPU's
+	 * desc_nmi_wake slot is 1 around the call. */
+	void (*nmi_window)(void);
 	/* Guest EFER bits the backend keeps for itself (hidden from the
 	 * guest and forced on at write-back). */
 	uint64_t efer_reserved;
+	/* Guest CR4 bits the backend keeps for itself: a guest write that
+	 * sets one is #GP, as on a CPU without the feature. */
+	uint64_t cr4_reserved;
 	/* The hypercall instruction (VMMCALL or VMCALL), for the decoder. */
 	const uint8_t *hypercall_insn;
 	unsigned hypercall_insn_len;

@@ -12,6 +12,7 @@
  */
 #include "arch/x86/svm/svm_vcpu.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
 #include "base/lib.h"
 #include "base/log.h"
 #include "base/panic.h"
@@ -447,6 +448,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.intercept_port = svm_intercept_port,
 	.msr = svm_msr,
 	.cpuid = svm_cpuid,
+	.nmi_window = smp_nmi_window,
 	.efer_reserved = EFER_SVME,
 	.hypercall_insn = op_vmmcall,
 	.hypercall_insn_len = sizeof(op_vmmcall),
