@@ -44,8 +44,11 @@
  *             count the reads that see a marker (XOR-compared).  A CPU
  *             that kept a translation after the hypervisor took the frame
  *             out of its view would read the owner's plaintext once the
- *             owner's own CPU decrypts the frame.
- *             "shroudkm: physread pages=N reads=R hits=H"
+ *             owner's own CPU decrypts the frame.  A read the
+ *             hypervisor answers with #GP (e.g. "no progress on a
+ *             protected frame") is skipped by an exception fixup and
+ *             counted as denied, so the module carries on.
+ *             "shroudkm: physread pages=N reads=R hits=H denied=D"
  *   sipi      the unvirtualized-CPU attacker of issue 11: write a real-mode
  *             trampoline (it stores CPUID 0x40000000's EBX, the hypervisor
  *             signature the CPU sees, at its own page + 0xFF4, then 0xBEEF
@@ -411,10 +414,27 @@ MODULE_PARM_DESC(read_ms, "physread: how long to read, interrupts off");
 
 #define PHYSREAD_PAGES	64
 
+/* One byte at @p, or false if the read faulted (#GP, #PF: the fixup
+ * skips the load). */
+static bool read_byte_nofault(const volatile u8 *p, u8 *v)
+{
+	unsigned int b = 0, bad;
+
+	asm volatile("xor %1, %1\n"
+		     "1: movzbl (%2), %0\n"
+		     "   jmp 3f\n"
+		     "2: mov $1, %1\n"
+		     "3:\n"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "=&r"(b), "=&r"(bad) : "r"(p) : "memory");
+	*v = (u8)b;
+	return !bad;
+}
+
 static int test_physread(void)
 {
 	struct page *pg[PHYSREAD_PAGES];
-	unsigned long flags, reads = 0, hits = 0;
+	unsigned long flags, reads = 0, hits = 0, denied = 0;
 	long n, got = 0, i;
 	struct task_struct *t;
 	struct mm_struct *mm;
@@ -453,10 +473,16 @@ static int test_physread(void)
 		for (i = 0; i < got; i++) {
 			const volatile u8 *p = page_address(pg[i]);
 			int j;
+			u8 c;
 
-			for (j = 0; j < (int)sizeof(marker_x); j++)
-				if ((p[j] ^ 0x5a) != marker_x[j])
+			for (j = 0; j < (int)sizeof(marker_x); j++) {
+				if (!read_byte_nofault(p + j, &c)) {
+					denied++;
 					break;
+				}
+				if ((c ^ 0x5a) != marker_x[j])
+					break;
+			}
 			hits += j == (int)sizeof(marker_x);
 			reads++;
 		}
@@ -464,8 +490,8 @@ static int test_physread(void)
 	local_irq_restore(flags);
 	for (i = 0; i < got; i++)
 		put_page(pg[i]);
-	pr_info("shroudkm: physread pages=%ld reads=%lu hits=%lu\n", got,
-		reads, hits);
+	pr_info("shroudkm: physread pages=%ld reads=%lu hits=%lu denied=%lu\n",
+		got, reads, hits, denied);
 	return 0;
 }
 
