@@ -576,22 +576,43 @@ void core_reset(struct vcpu *v, const char *why)
 	vcpu_stop(v, "the reset did not happen");
 }
 
-/* An access to a reset port: pass it through unless it resets. */
+/*
+ * An access that touches a reset port: passed through unless it resets.
+ * The I/O permission maps stop any access that covers an intercepted port
+ * (AMD APM Vol. 2 15.10.2, Intel SDM Vol. 3C 26.1.3), so the PCI
+ * configuration-address write (a doubleword OUT to 0xCF8, which covers
+ * 0xCF9) comes here too: it is no reset (the chipset decodes CF8-CFB as
+ * CONFIG_ADDRESS for doubleword accesses only, PCI Local Bus 3.0,
+ * 3.2.2.3.2), every other access is checked byte lane by byte lane.
+ */
 static void reset_port_io(struct vcpu *v)
 {
 	const struct vexit *x = &v->exit;
 	uint16_t port = x->u.io.port;
+	unsigned size = x->u.io.size, i, j;
+	uint64_t mask = size >= 4 ? 0xffffffffull : size == 2 ? 0xffff : 0xff;
 
-	if (x->u.io.string || x->u.io.size != 1)
-		return;			/* dropped: these are byte ports */
+	if (x->u.io.string)
+		return;			/* dropped: no string I/O to these */
 	if (x->u.io.in) {
-		v->g.rax = (v->g.rax & ~0xffull) | inb(port);
+		uint64_t val = size >= 4 ? inl(port) : size == 2 ? inw(port) :
+			       inb(port);
+
+		v->g.rax = (v->g.rax & ~mask) | val;
 		v->g.dirty |= VG_DIRTY_RAX;
 		return;
 	}
-	if (resets(port, v->g.rax))
-		core_reset(v, "the guest resets the machine");
-	outb(port, (uint8_t)v->g.rax);
+	for (i = 0; i < size && !(port == 0xcf8 && size == 4); i++)
+		for (j = 0; j < sizeof(reset_ports) / sizeof(reset_ports[0]); j++)
+			if ((uint16_t)(port + i) == reset_ports[j] &&
+			    resets(reset_ports[j], (v->g.rax >> (8 * i)) & 0xff))
+				core_reset(v, "the guest resets the machine");
+	if (size >= 4)
+		outl(port, (uint32_t)v->g.rax);
+	else if (size == 2)
+		outw(port, (uint16_t)v->g.rax);
+	else
+		outb(port, (uint8_t)v->g.rax);
 }
 
 static void exit_io(struct vcpu *v)
