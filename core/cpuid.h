@@ -15,9 +15,13 @@
 #include "base/version.h"
 
 /* Adjust @r, the host's answer for (@leaf, @subleaf), for the guest: the
- * vendor-neutral part here, then the backend's (@ops->cpuid). */
+ * vendor-neutral part here, then the backend's (@ops->cpuid).  The bits
+ * that mirror a control register (leaf 1 ECX[27] OSXSAVE, leaf 7.0
+ * ECX[4] OSPKE) come from the guest's @guest_cr4, not the host's, as the
+ * hardware reports the running context's (Intel SDM Vol. 2A, CPUID). */
 void cpuid_guest_view(const struct vcpu_ops *ops, uint32_t leaf,
-		      uint32_t subleaf, struct cpuid_out *r);
+		      uint32_t subleaf, uint64_t guest_cr4,
+		      struct cpuid_out *r);
 
 
 #endif /* CORE_CPUID_H */

@@ -119,7 +119,7 @@ static void exit_cpuid(struct vcpu *v)
 	struct cpuid_regs h = cpuid_count(leaf, sub);
 	struct cpuid_out r = { h.eax, h.ebx, h.ecx, h.edx };
 
-	cpuid_guest_view(v->ops, leaf, sub, &r);
+	cpuid_guest_view(v->ops, leaf, sub, v->g.cr4, &r);
 	v->g.rax = r.eax;
 	v->g.dirty |= VG_DIRTY_RAX;
 	v->gpr.rbx = r.ebx;
