@@ -19,7 +19,7 @@ GO_SRCS     := $(GO_DIR)/go.mod $(wildcard $(GO_DIR)/shroud/*.go $(GO_DIR)/shrou
 PROMPT_SERVER := $(GL_DIR)/prompt-server
 
 GUEST_EXTRA_PROGS += $(PROMPT_SERVER) $(TOP)/guest/tools/scan-memory-simple.sh \
-	$(TOP)/guest/tools/goserver-bench.sh
+	$(TOP)/guest/tools/goserver-bench.sh $(TOP)/guest/tools/smoke.sh
 
 .PHONY: unit-go
 all: $(PROMPT_SERVER)

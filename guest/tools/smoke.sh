@@ -1,0 +1,67 @@
+#!/bin/sh
+# guest/tools/smoke.sh - one boot's smoke test of a backend, for machines
+# whose console takes no input (Bochs: test/integration/test_bochs.py runs
+# it as the boot's command).  Every result is a line the test asserts on:
+#   status_rc=N               shroudctl status from ring 3 (the hypercall)
+#   hvscan start=0x.. end=0x.. bytes=B hits=H lines=L
+#                             root reads the Reserved range of MIB MiB
+#                             (the hypervisor's, by its size) through
+#                             /dev/mem: H lines hold the canary, L is
+#                             hexdump's line count (3: one repeated byte)
+#   owner MODE ready ...      a protected (MODE=prot) or, as the control,
+#                             unprotected (MODE=plain) stress mt owner
+#   owner MODE memscan ...    root's /proc/PID/mem and process_vm_readv
+#                             scans of its buffer
+#   owner MODE result ...     the owner's own check (bad=0: it computed
+#                             right) after SIGTERM
+#   smoke: done
+# usage: smoke.sh [MIB] [PAGES]
+mib=${1:-32}
+pages=${2:-16}
+canary=SHROUD-HV-CANARY
+
+shroudctl status; echo "status_rc=$?"
+
+size=$(printf '%x' $((mib * 1048576)))
+range=$(awk -v want="$size" '$3 == "Reserved" {
+	split($1, r, "-");
+	if (sprintf("%x", ("0x" r[2]) - ("0x" r[1]) + 1) == want)
+		print r[1], r[2] }' /proc/iomem | head -n 1)
+if [ -n "$range" ]; then
+	set -- $range
+	start=$((0x$1)); end=$((0x$2 + 1))
+	dd if=/dev/mem of=/tmp/hv.bin bs=4096 skip=$((start / 4096)) \
+		count=$(((end - start) / 4096)) 2>/dev/null
+	echo "hvscan start=$(printf '0x%x' $start) end=$(printf '0x%x' $end)" \
+		"bytes=$(wc -c < /tmp/hv.bin) hits=$(grep -a -c $canary /tmp/hv.bin)" \
+		"lines=$(hexdump -C /tmp/hv.bin | wc -l)"
+	rm -f /tmp/hv.bin
+else
+	echo "hvscan none: no Reserved range of $mib MiB"
+fi
+
+# owner MODE EXTRA: start, wait for its ready line (bounded), scan, stop.
+owner() {
+	mode=$1; shift
+	rm -f /tmp/$mode.out
+	stress mt --threads 1 --seconds 600 --pages "$pages" "$@" \
+		> /tmp/$mode.out 2>&1 &
+	pid=$!
+	n=0
+	while ! grep -q '^stress: ready' /tmp/$mode.out && [ $n -lt 600 ] &&
+	      kill -0 $pid 2>/dev/null; do
+		sleep 1; n=$((n + 1))
+	done
+	line=$(grep '^stress: ready' /tmp/$mode.out)
+	echo "owner $mode ready after ${n}s: $line"
+	addr=$(echo "$line" | sed -n 's/.* addr=0x\([0-9a-f]*\).*/\1/p')
+	len=$(echo "$line" | sed -n 's/.* len=\([0-9]*\).*/\1/p')
+	if [ -n "$addr" ]; then
+		memscan --range "$addr" "$len" $pid | sed "s/^/owner $mode memscan /"
+	fi
+	kill $pid 2>/dev/null; wait $pid
+	echo "owner $mode result $(grep '^stress: mt' /tmp/$mode.out)"
+}
+owner prot
+owner plain --no-protect
+echo "smoke: done"
