@@ -36,12 +36,21 @@ test: setup
 # HARDENED=1 boots the hardened guest profile (shroud.cfg hardened = yes).
 # CPUS=N gives QEMU N CPUs (default 2, multi-threaded TCG); every CPU runs
 # the guest under the hypervisor.
-export CMD HARDENED CPUS
+# VMX=1 boots in Bochs instead (scripts/bochs.py, cpu model
+# corei7_skylake_x): Shroud's VT-x backend; one CPU, console output only
+# (CMD runs, then Bochs is killed), about two minutes to init.
+export CMD HARDENED CPUS VMX
 run: setup
 	$(MAKE) all
-	$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"} \
-		$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes) \
-		$${CPUS:+--cpus "$$CPUS"}
+	@if [ "$$VMX" = 1 ]; then \
+		$(PYTHON) $(TOP)/scripts/bochs.py run --model corei7_skylake_x \
+			$${CMD:+--cmd "$$CMD"} \
+			$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes); \
+	else \
+		$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"} \
+			$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes) \
+			$${CPUS:+--cpus "$$CPUS"}; \
+	fi
 
 clean:
 	rm -rf $(BUILD)

@@ -3,7 +3,9 @@
  * capability MSRs (arch/x86/vmx/vmx_caps.c; Intel SDM Vol. 3D appendix A).
  *
  * Real values: a Core i7 of the Coffee Lake generation (CPUID 06_9EH),
- * every VMX MSR as VirtualBox 6.1 printed them in a public VBox.log.  The
+ * every VMX MSR as VirtualBox 6.1 printed them in a public VBox.log; and
+ * Bochs 2.7's corei7_skylake_x model, as Shroud's own log printed them
+ * ("vmx: caps ...", IA32_FEATURE_CONTROL unlocked).  The
  * other profiles are that CPU with one capability taken away, each the
  * shape of a real difference (firmware that locks VMX off, a CPU without
  * true-control MSRs, without EPT, without INVEPT, a first-generation EPT
@@ -33,6 +35,23 @@ static const struct vmx_caps coffee_lake = {
 	.true_entry = 0x3ffff000011fbull,
 	.procbased2 = 0x5fbcff00000000ull,
 	.ept_vpid = 0xf0106734141ull,
+	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
+	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727ff,
+};
+
+static const struct vmx_caps bochs_skylake_x = {
+	.feature_control = 0,
+	.basic = 0xd810000000002bull,
+	.pinbased = 0x7f00000016ull,
+	.procbased = 0xf7f9fffe0401e172ull,
+	.exit = 0x7fffff00036dffull,
+	.entry = 0xffff000011ffull,
+	.true_pinbased = 0x7f00000016ull,
+	.true_procbased = 0xf7f9fffe04006172ull,
+	.true_exit = 0x7fffff00036dfbull,
+	.true_entry = 0xffff000011fbull,
+	.procbased2 = 0x2177fff00000000ull,
+	.ept_vpid = 0xf0106334141ull,
 	.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
 	.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3727ff,
 };
@@ -87,6 +106,23 @@ static void test_coffee_lake(void **state)
 	assert_true(o.exit & EXIT_LOAD_EFER);
 	assert_true(o.entry & ENTRY_LOAD_EFER);
 	assert_false(o.entry & ENTRY_IA32E_MODE);
+}
+
+/* The emulator the VT-x backend is tested on: its controls obey its MSRs
+ * and give what the backend logged there (VPID, unrestricted guest, A/D,
+ * 1 GiB leaves, single-context INVEPT, the RDTSCP/INVPCID/XSAVES
+ * enables). */
+static void test_bochs_skylake_x(void **state)
+{
+	struct vmx_controls o;
+	const char *why = "unset";
+
+	(void)state;
+	assert_int_equal(vmx_controls_compute(&bochs_skylake_x, &o, &why), 0);
+	assert_obeys(&bochs_skylake_x, &o);
+	assert_true(o.vpid && o.ug && o.ept_ad && o.ept_1g && o.invept_single);
+	assert_true(o.rdtscp && o.invpcid && o.xsaves);
+	assert_false(o.proc & (PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING));
 }
 
 static void test_locked_off_by_firmware(void **state)
@@ -188,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_coffee_lake),
+		cmocka_unit_test(test_bochs_skylake_x),
 		cmocka_unit_test(test_locked_off_by_firmware),
 		cmocka_unit_test(test_no_true_controls),
 		cmocka_unit_test(test_no_ept),
