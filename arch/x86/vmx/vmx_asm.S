@@ -7,22 +7,10 @@
  * from the VMCS; every other GPR, RAX included, is swapped here (Intel
  * SDM Vol. 3C 26.3.2, 28.5).  The VM exit lands at vmx_exit_point with
  * the host RSP written just before the entry, so the stack below holds
- * the two pointers (HOST_RIP is vmx_exit_point, written at init).  Offsets of struct gpr_state (arch/x86/vcpu.h).
+ * the two pointers (HOST_RIP is vmx_exit_point, written at init).
+ * struct gpr_state: arch/x86/gpr_asm.h.
  */
-#define G_RBX	0x00
-#define G_RCX	0x08
-#define G_RDX	0x10
-#define G_RSI	0x18
-#define G_RDI	0x20
-#define G_RBP	0x28
-#define G_R8	0x30
-#define G_R9	0x38
-#define G_R10	0x40
-#define G_R11	0x48
-#define G_R12	0x50
-#define G_R13	0x58
-#define G_R14	0x60
-#define G_R15	0x68
+#include "arch/x86/gpr_asm.h"
 #define VMCS_HOST_RSP	0x6c14
 
 	.text
@@ -42,18 +30,7 @@ vmx_run:
 	jna	3f
 
 	testl	%edx, %edx		/* flags survive the MOVs below */
-	movq	G_RBX(%rdi), %rbx
-	movq	G_RCX(%rdi), %rcx
-	movq	G_RDX(%rdi), %rdx
-	movq	G_RBP(%rdi), %rbp
-	movq	G_R8(%rdi), %r8
-	movq	G_R9(%rdi), %r9
-	movq	G_R10(%rdi), %r10
-	movq	G_R11(%rdi), %r11
-	movq	G_R12(%rdi), %r12
-	movq	G_R13(%rdi), %r13
-	movq	G_R14(%rdi), %r14
-	movq	G_R15(%rdi), %r15
+	GPR_LOAD_MOST %rdi
 	movq	(%rsi), %rax
 	movq	G_RSI(%rdi), %rsi
 	movq	G_RDI(%rdi), %rdi
@@ -71,19 +48,7 @@ vmx_run:
 vmx_exit_point:
 	pushq	%rdi			/* guest RDI */
 	movq	16(%rsp), %rdi		/* gpr_state pointer */
-	movq	%rbx, G_RBX(%rdi)
-	movq	%rcx, G_RCX(%rdi)
-	movq	%rdx, G_RDX(%rdi)
-	movq	%rsi, G_RSI(%rdi)
-	movq	%rbp, G_RBP(%rdi)
-	movq	%r8, G_R8(%rdi)
-	movq	%r9, G_R9(%rdi)
-	movq	%r10, G_R10(%rdi)
-	movq	%r11, G_R11(%rdi)
-	movq	%r12, G_R12(%rdi)
-	movq	%r13, G_R13(%rdi)
-	movq	%r14, G_R14(%rdi)
-	movq	%r15, G_R15(%rdi)
+	GPR_SAVE_MOST %rdi
 	popq	G_RDI(%rdi)
 	movq	(%rsp), %rsi		/* RAX slot */
 	movq	%rax, (%rsi)
