@@ -14,7 +14,7 @@ ESP_IMG       := $(BUILD)/esp.img
 # to the system interpreter.
 TEST_PYTHON    = $(shell for p in $(PYTHON) /usr/bin/python3; do \
 		   $$p -c 'import pytest' 2>/dev/null && { echo $$p; break; }; done)
-INTEGRATION_TIMEOUT ?= 3000
+INTEGRATION_TIMEOUT ?= 4200
 BENCH_RUNS    ?= 3
 
 .PHONY: guest initramfs esp

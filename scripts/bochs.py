@@ -611,6 +611,10 @@ def main(argv=None):
     except BootError as ex:
         print("bochs.py: %s" % ex, file=sys.stderr)
         return 125
+    except KeyboardInterrupt as ex:          # Ctrl-C, or SIGTERM (qemu.py)
+        print("bochs.py: stopped (%s)" % (ex or "interrupt"),
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -64,6 +64,7 @@ owner() {
 	done
 	line=$(grep '^stress: ready' /tmp/$mode.out)
 	echo "owner $mode ready after ${n}s: $line"
+	[ -n "$line" ] || sed "s/^/owner $mode output: /" /tmp/$mode.out
 	addr=$(echo "$line" | sed -n 's/.* addr=0x\([0-9a-f]*\).*/\1/p')
 	len=$(echo "$line" | sed -n 's/.* len=\([0-9]*\).*/\1/p')
 	if [ -n "$addr" ]; then
