@@ -71,12 +71,15 @@ IPI_REFUSED = "IPI refused"
 # ---- a shell that notices a stopped VM --------------------------------------
 
 def probe(b, args):
-    """insmod shroudkm.ko ARGS: (fields of its result line, the output).
+    """insmod shroudkm.ko ARGS on CPU 0: (fields of its result line, the
+    output).  Pinned, because busybox's insmod runs the probe twice and
+    the two runs must agree (the APIC base's BSP flag differs by CPU).
     The fields are the key=value pairs of the last "shroudkm: TEST ..."
     line.  insmod must fail (the module returns -EAGAIN), the module must
     not be loaded, and the kernel must not have oopsed."""
     test = re.match(r"test=(\w+)", args).group(1)
-    rc, out = gsh(b, "dmesg -c >/dev/null; insmod %s %s; echo insmod_rc=$?; "
+    rc, out = gsh(b, "dmesg -c >/dev/null; taskset -c 0 insmod %s %s; "
+                  "echo insmod_rc=$?; "
                   "echo loaded=$(grep -c '^shroudkm ' /proc/modules); dmesg"
                   % (KMOD, args))
     assert rc == 0, out
