@@ -17,13 +17,6 @@
 #define E_NX		(1ull << 63)
 #define E_ADDR		0x000ffffffffff000ull
 
-static int canonical(uint64_t gva, unsigned va_bits)
-{
-	int64_t s = (int64_t)(gva << (64 - va_bits)) >> (64 - va_bits);
-
-	return (uint64_t)s == gva;
-}
-
 /* Reserved bits of a large leaf's address field: 1 GiB: 29:13, 2 MiB: 20:13. */
 static uint64_t large_rsvd(unsigned level)
 {
@@ -46,7 +39,7 @@ int gpt_translate(const struct gpt_walk *w, uint64_t gva,
 	if (!(w->efer & X_EFER_LMA) || !(w->cr4 & X_CR4_PAE))
 		return GPT_ENOTSUP;
 	levels = (w->cr4 & X_CR4_LA57) ? 5 : 4;
-	if (!canonical(gva, levels == 5 ? 57 : 48))
+	if (!gva_canonical(gva, levels == 5 ? 57 : 48))
 		return GPT_EINVAL;
 	table = w->cr3 & E_ADDR;
 	for (l = levels; l >= 1; l--) {

@@ -14,6 +14,7 @@
 #ifndef MM_GPT_WALK_H
 #define MM_GPT_WALK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include "base/types.h"
@@ -21,6 +22,16 @@
 #define GPT_EFAULT	(-ENG_EFAULT)	/* not present, reserved bit, or read refused */
 #define GPT_ENOTSUP	(-ENG_ENOTSUP)	/* paging mode not supported */
 #define GPT_EINVAL	(-ENG_EINVAL)	/* non-canonical address */
+
+/* Is @gva canonical for @va_bits-bit linear addresses (48, or 57 with
+ * 5-level paging): bits 63:@va_bits copies of bit @va_bits - 1 (Intel SDM
+ * Vol. 1 3.3.7.1, AMD APM Vol. 2 5.3.1)?  Any caller; pure. */
+static inline bool gva_canonical(uint64_t gva, unsigned va_bits)
+{
+	int64_t s = (int64_t)(gva << (64 - va_bits)) >> (64 - va_bits);
+
+	return (uint64_t)s == gva;
+}
 
 #define GPT_ACC_WRITE	(1u << 0)
 #define GPT_ACC_USER	(1u << 1)

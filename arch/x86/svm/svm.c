@@ -18,6 +18,7 @@
 #include "base/panic.h"
 #include "arch/x86/percpu.h"
 #include "mm/frame.h"
+#include "mm/gpt_walk.h"
 
 #define CPUID_SVM_EDX_NRIPS	(1u << 3)
 #define GUEST_ASID		1u
@@ -404,7 +405,7 @@ static int svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		 * non-canonical one is #GP (APM Vol. 2, 6.1.1). */
 		if (write && (msr == MSR_LSTAR || msr == MSR_CSTAR ||
 			      msr == MSR_SYSENTER_ESP || msr == MSR_SYSENTER_EIP) &&
-		    (uint64_t)((int64_t)(*val << 16) >> 16) != *val)
+		    !gva_canonical(*val, 48))
 			return -ENG_EPERM;
 		if (write)
 			*f = msr == MSR_SYSENTER_CS ? (uint32_t)*val : *val;

@@ -34,6 +34,7 @@
 #include "base/log.h"
 #include "base/panic.h"
 #include "mm/frame.h"
+#include "mm/gpt_walk.h"
 
 #define GUEST_VPID		1u
 #define EPTP_MT_WB		6ull
@@ -644,11 +645,6 @@ static void vmx_intercept_port(struct vcpu *v, uint16_t port)
 	to_vmx(v)->io_bitmap[port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* The MSRs the bitmap intercepts that the core leaves to the backend:
  * SYSENTER_* live in the VMCS; STAR, LSTAR, CSTAR, SFMASK in the CPU (the
  * host never uses them); IA32_FEATURE_CONTROL reads "locked, VMX off";
@@ -667,7 +663,7 @@ static int vmx_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 			*val = rdmsr(msr);
 			return 0;
 		}
-		if ((msr == MSR_LSTAR || msr == MSR_CSTAR) && !canonical(*val))
+		if ((msr == MSR_LSTAR || msr == MSR_CSTAR) && !gva_canonical(*val, 48))
 			return -ENG_EPERM;
 		wrmsr(msr, msr == MSR_SFMASK ? (uint32_t)*val : *val);
 		return 0;
@@ -683,7 +679,7 @@ static int vmx_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		*val = vmread(field);
 		return 0;
 	}
-	if (msr != MSR_SYSENTER_CS && !canonical(*val))
+	if (msr != MSR_SYSENTER_CS && !gva_canonical(*val, 48))
 		return -ENG_EPERM;
 	(void)vmwrite(field, msr == MSR_SYSENTER_CS ? (uint32_t)*val : *val);
 	return 0;
