@@ -46,6 +46,20 @@ static void *exec_frame(void *ctx, gfn_t g)
 		    map_frame(prot.cpus[i], g.v, 0))
 			return NULL;	/* cannot unmap: not touched */
 	prot_shootdown();
+	/* The other views must still not map it: only a CPU holding
+	 * prot_lock changes them.  Checked, so that a break of that rule
+	 * (a view changed behind the lock) is reported, not silent. */
+	for (i = 0; i < prot.ncpus; i++) {
+		static uint32_t budget = 8;
+		unsigned level;
+
+		if (prot.cpus[i] && prot.cpus[i] != c &&
+		    gpmap_lookup(prot.cpus[i]->gpm, gfn_to_gpa(g), &level) &&
+		    log_ratelimit(&budget))
+			log_err("prot", "frame 0x%llx mapped again on cpu %u "
+				"after its shootdown", (unsigned long long)
+				(g.v << 12), i);
+	}
 	return gmem_ptr(gfn_to_gpa(g), FRAME_SIZE);
 }
 

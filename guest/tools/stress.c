@@ -38,7 +38,11 @@
  * (default 20), its state in its own protected page.  It prints the ready
  * line, then at the end
  *   stress: mt threads=T passes=P bad=B cpus=C0,C1,... sha256=H
- * (cpus: the CPU each thread last ran on, from sched_getcpu).
+ *           [bad_thread=I bad_page=K bad_zeros=Z bad_chars=C ...]
+ * (cpus: the CPU each thread last ran on, from sched_getcpu; for each
+ * thread with a bad pass, of its first one: the first page that differs
+ * from the data written (-1: none, the hash state went wrong), its zero
+ * bytes (4096: wiped), the characters hashed).
  * --no-protect (or SHROUD_DISABLE=1) is the control: same memory, no
  * PROTECT.  Exit status: 0, 1 on a failure (message on stderr), 2 usage.
  */
@@ -249,6 +253,10 @@ struct mt_thread {
 	double seconds;
 	unsigned long passes, bad;
 	int cpu;
+	long bad_page;			/* first bad pass: first page that */
+	unsigned bad_zeros;		/* differs, its zero bytes, chars */
+	size_t bad_chars;
+	unsigned seed;
 };
 
 static double now_s(void)
@@ -257,6 +265,37 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The first bad pass: which page of p differs from what fill() wrote,
+ * and how many of its bytes are zero (4096: wiped; about 16: ciphertext
+ * or other data), so that a failure tells what went wrong.  The expected
+ * record is built on the stack, one at a time, and wiped. */
+static void diagnose(struct mt_thread *m, size_t chars)
+{
+	static const char fil[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	char rec[REC];
+	size_t r, j, off = m->len;
+
+	for (r = 0; r < m->len / REC && off == m->len; r++) {
+		marker_write(rec, (unsigned)((m->seed + r) % 1000000));
+		rec[MARKER_LEN] = ' ';
+		for (j = 0; j < REC - MARKER_LEN - 2; j++)
+			rec[MARKER_LEN + 1 + j] = fil[(r + j) % 36];
+		rec[REC - 1] = '\n';
+		for (j = 0; j < REC; j++)
+			if (m->p[r * REC + j] != rec[j]) {
+				off = r * REC + j;
+				break;
+			}
+	}
+	explicit_bzero(rec, sizeof(rec));
+	m->bad_chars = chars;
+	if (off == m->len)
+		return;		/* the data is right: the hash state went wrong */
+	m->bad_page = (long)(off / 4096);
+	for (j = 0; j < 4096; j++)
+		m->bad_zeros += m->p[(off & ~4095ul) + j] == 0;
 }
 
 static void *mt_run(void *arg)
@@ -275,7 +314,8 @@ static void *mt_run(void *arg)
 	do {
 		compute(m->p, m->len, m->st, &chars, &lines, hex);
 		m->passes++;
-		m->bad += strcmp(hex, m->want) != 0;
+		if (strcmp(hex, m->want) && !m->bad++)
+			diagnose(m, chars);
 		m->cpu = sched_getcpu();
 	} while (now_s() < end && !got_term);
 	return NULL;
@@ -334,7 +374,7 @@ static int mt_main(int argc, char **argv)
 		th[i] = (struct mt_thread){ .idx = i, .ncpu = (unsigned)ncpu,
 			.p = p, .len = len, .want = hex0, .seconds = seconds,
 			.st = (struct sha256 *)(p + len + (i + 1) * 4096ul),
-			.cpu = -1 };
+			.cpu = -1, .bad_page = -1, .seed = seed };
 		if (pthread_create(&th[i].t, NULL, mt_run, &th[i])) {
 			fprintf(stderr, "stress: pthread_create failed\n");
 			return 1;
@@ -349,7 +389,13 @@ static int mt_main(int argc, char **argv)
 	printf(" passes=%lu bad=%lu cpus=", passes, bad);
 	for (i = 0; i < threads; i++)
 		printf("%s%d", i ? "," : "", th[i].cpu);
-	printf(" sha256=%s\n", hex0);
+	printf(" sha256=%s", hex0);
+	for (i = 0; i < threads; i++)	/* the first bad pass of a thread */
+		if (th[i].bad)
+			printf(" bad_thread=%u bad_page=%ld bad_zeros=%u "
+			       "bad_chars=%zu", i, th[i].bad_page,
+			       th[i].bad_zeros, th[i].bad_chars);
+	printf("\n");
 	if (shroud_free(p) < 0) {
 		fprintf(stderr, "stress: shroud_free: %s\n",
 			shroud_strerror(errno));
