@@ -27,7 +27,37 @@ static struct gpt_walk caller_walk(const struct prot_view *pv)
 
 static uint64_t caller_owner(const struct prot_view *pv)
 {
-	return pv->cr3 & PART_OWNER_MASK;
+	return prot_owner_id(pv->cr3);
+}
+
+/*
+ * Is @root (the caller's page-table root, CR3 bit 12 set) the user half of
+ * a PTI pair whose kernel half is at root - 4 KiB?  Linux sets every user
+ * PGD entry in both tables, the kernel's copy with NX added
+ * (__pti_set_user_pgtbl in arch/x86/mm/pti.c): the user halves of the two
+ * tables (entries 0-255, 4- or 5-level) agree but for bit 63, and at
+ * least one is present.  Two processes never share page tables that way,
+ * so a root that passes is that process's twin; one that does not (a
+ * kernel without PTI, a PGD entry changing at this instant) keeps its own
+ * identity, as without PTI.
+ */
+static bool pti_twin_of(uint64_t root)
+{
+	const uint64_t *user, *kern;
+	unsigned i, present = 0;
+
+	if (!(root & PROT_PTI_USER_BIT))
+		return false;
+	user = gmem_ptr(mk_gpa(root), 4096);
+	kern = gmem_ptr(mk_gpa(root & ~PROT_PTI_USER_BIT), 4096);
+	if (!user || !kern)
+		return false;
+	for (i = 0; i < 256; i++) {
+		if ((user[i] & ~(1ull << 63)) != (kern[i] & ~(1ull << 63)))
+			return false;
+		present += (unsigned)(user[i] & 1);
+	}
+	return present > 0;
 }
 
 /* Live guest partition @id (guest numbering), or NULL. */
@@ -269,7 +299,9 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	uint64_t gva = r->rbx, len = r->rcx, pages = len >> 12;
 	struct mpe_event ev = { 0 };
 	struct prot_part *p;
+	uint64_t owner;
 	uint16_t id;
+	bool twin;
 	int64_t rc;
 
 	if (!prot.enabled)
@@ -282,7 +314,10 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	rc = rc ? rc : shared_elsewhere(&w, c->page_sorted, pages, gva);
 	if (rc)
 		return rc;
-	if (owner_partitions(w.cr3 & PART_OWNER_MASK) >= PROT_MAX_PER_OWNER)
+	twin = prot_owner_id(w.cr3) != (w.cr3 & PART_OWNER_MASK) ||
+	       pti_twin_of(w.cr3 & PART_OWNER_MASK);
+	owner = (w.cr3 & PART_OWNER_MASK) & (twin ? ~PROT_PTI_USER_BIT : ~0ull);
+	if (owner_partitions(owner) >= PROT_MAX_PER_OWNER)
 		return -SHROUD_ENOSPC;	/* one process cannot take them all */
 	ev.type = MPE_EV_CLASSIFY;
 	ev.attr.profile = PART_PROF_DATA;
@@ -290,7 +325,7 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	ev.attr.access = (uint8_t)(r->rsi & SHROUD_POLICY_MASK);
 	ev.attr.cipher = (r->rsi & SHROUD_PF_INTEGRITY) ? PART_CIPHER_GCM :
 							    PART_CIPHER_XTS;
-	ev.attr.owner = w.cr3 & PART_OWNER_MASK;
+	ev.attr.owner = owner;
 	rc = classify_runs(c, &ev, pages, &id);
 	if (rc)
 		return rc;
@@ -305,15 +340,17 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	p->gva = gva;
 	p->len = len;
 	memcpy(p->gfns, c->page_gfn, pages * 8);
+	p->pti_twin = twin;
 	p->used = 1;
 	prot_update_intercepts();
 	if (log_ratelimit(&log_budget))
 		log_info("prot", "partition %u: %llu pages at gva 0x%llx, sens %u, "
-		 "policy %u, %s", id + 1u, (unsigned long long)pages,
-		 (unsigned long long)gva, (unsigned)r->rdx,
-		 (unsigned)(r->rsi & SHROUD_POLICY_MASK),
+		 "policy %u, %s, owner 0x%llx%s", id + 1u,
+		 (unsigned long long)pages, (unsigned long long)gva,
+		 (unsigned)r->rdx, (unsigned)(r->rsi & SHROUD_POLICY_MASK),
 		 ev.attr.cipher == PART_CIPHER_GCM ? "AES-256-GCM" :
-		 "AES-256-XTS");
+		 "AES-256-XTS", (unsigned long long)owner,
+		 twin ? " (with its PTI user twin)" : "");
 	return (int64_t)id + 1;
 }
 

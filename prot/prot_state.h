@@ -40,6 +40,8 @@ struct prot_part {
 	uint64_t gva, len;	/* the owner's range */
 	uint64_t *gfns;		/* [len >> 12]: frame of each page */
 	uint8_t used;
+	uint8_t pti_twin;	/* owner = a PTI pair's kernel root (PROTECT
+				 * verified the user root as its twin) */
 };
 
 struct prot_event_rec {
@@ -101,6 +103,19 @@ void prot_unlock(void);
 /* Apply @rights (0: not present) to frame @gfn in every CPU's view; the
  * shootdown follows at prot_unlock() or before the frame is touched. */
 int prot_map_all(uint64_t gfn, unsigned rights);
+
+/*
+ * The owner identity of address space @cr3 (a CR3 value, PCID and bit 63
+ * included): its page-table root (PART_OWNER_MASK).  A kernel with
+ * page-table isolation (PTI) runs each process on two roots, an 8 KiB
+ * aligned pair: the kernel's at the even page, the user's at the odd one
+ * (CR3 bit 12 set in user mode; Linux arch/x86/mm/pti.c).  The user root
+ * of a pair that PROTECT verified (prot_part.pti_twin) names the same
+ * owner as its kernel root; every other root names itself.  Callers hold
+ * prot_lock.
+ */
+#define PROT_PTI_USER_BIT	0x1000ull
+uint64_t prot_owner_id(uint64_t cr3);
 
 /* Feed one event to the MPE and execute its actions on CPU @c. */
 int prot_run(struct prot_cpu *c, struct mpe_event *ev) ENG_WUR;

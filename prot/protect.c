@@ -28,6 +28,26 @@ const struct partition *prot_mpe_part(uint16_t id)
 	return part_get(&prot.mpe.parts, id);
 }
 
+uint64_t prot_owner_id(uint64_t cr3)
+{
+	uint64_t root = cr3 & PART_OWNER_MASK, kernel;
+	unsigned i;
+
+	if (!(root & PROT_PTI_USER_BIT))
+		return root;
+	kernel = root & ~PROT_PTI_USER_BIT;
+	for (i = 0; i < PROT_PART_SLOTS; i++) {
+		const struct partition *mp;
+
+		if (!prot.part[i].used || !prot.part[i].pti_twin)
+			continue;
+		mp = prot_mpe_part((uint16_t)i);
+		if (mp && mp->owner == kernel)
+			return kernel;
+	}
+	return root;
+}
+
 /* ---- executor callbacks (mm/mpe_exec.h) --------------------------------- */
 
 /* The executor is about to change (or read) frame @g's contents: the
@@ -343,7 +363,7 @@ static int release_if_orphan(const struct prot_view *pv, uint16_t id,
 	/* The owner's user mode: its frame. The owner's kernel under
 	 * OWNER_USER is asked like anyone else (its exit path frees frames
 	 * it no longer maps; rule N3b refuses the rest). */
-	if (!mp || ((pv->cr3 & PART_OWNER_MASK) == mp->owner &&
+	if (!mp || (prot_owner_id(pv->cr3) == mp->owner &&
 		    (pv->cpl == 3 || mp->access != PART_ACC_OWNER_USER)))
 		return 0;
 	i = page_index(p, gfn);
@@ -517,10 +537,10 @@ static void npf_locked(const struct prot_view *pv, uint64_t gpa,
 	ev.access = (access & 0x4u) ? MPE_ACC_X :
 		    (access & 0x2u) ? MPE_ACC_W : MPE_ACC_R;
 	ev.gpa = mk_gpa(gpa);
-	ev.ctx = pv->cr3;
+	ev.ctx = prot_owner_id(pv->cr3);
 	ev.user = pv->cpl == 3;
 	ev.extent = x;		/* the one lookup of this fault */
-	c->fault_ctx = pv->cr3 & PART_OWNER_MASK;
+	c->fault_ctx = ev.ctx;
 	c->flags.denied_write = c->flags.tampered = c->flags.exec_denied = false;
 	c->flags.kernel_denied = false;
 	prot.st.faults++;
@@ -585,22 +605,30 @@ static int owner_switch(struct prot_cpu *c, uint64_t ctx)
 		if (prot.cpus[i] && prot.cpus[i] != c && prot.cpus[i]->fault_ctx)
 			others[n++] = prot.cpus[i]->fault_ctx;
 	ev.type = MPE_EV_CTX_SWITCH;
-	ev.ctx = ctx;
+	ev.ctx = ctx ? prot_owner_id(ctx) : 0;
 	ev.others = others;
 	ev.nothers = n;
-	c->fault_ctx = ctx & PART_OWNER_MASK;
+	c->fault_ctx = ev.ctx;
 	return prot_run(c, &ev);
 }
 
 void prot_cr3_write(const struct prot_view *pv, uint64_t new_cr3)
 {
+	bool switched;
 	int rc;
 
 	if (!prot.enabled || !pv->cpu)
 		return;
 	spin_lock(&prot_lock);
+	/* The policy's clock counts address-space switches: under PTI the
+	 * CR3 write of every kernel entry and exit (one process's two roots,
+	 * bit 12 apart) is not one, or a busy owner would age in a few
+	 * system calls.  (Without PTI two processes whose roots are bit 12
+	 * apart tick a little slower; the clock only paces the tiers.) */
+	switched = ((pv->cpu->fault_ctx ^ new_cr3) & PART_OWNER_MASK &
+		    ~PROT_PTI_USER_BIT) != 0;
 	rc = owner_switch(pv->cpu, new_cr3);
-	if (!rc && ++prot.cr3_switches % 64 == 0) {
+	if (!rc && switched && ++prot.cr3_switches % 64 == 0) {
 		struct mpe_event tick = { 0 };
 
 		tick.type = MPE_EV_TICK;
