@@ -19,12 +19,13 @@ guest/tools/smoke.sh, whose lines the tests read:
                                  expose_hv_memory = yes (testing only) the
                                  same read finds the hypervisor's canary
 
-The guest boots with pti=off: on this (Meltdown-affected) CPU model Linux
-would otherwise switch CR3 at every kernel entry, and Shroud takes the
-owner's kernel page tables for another address space (its owner identity
-is the exact CR3), evicting the owner's working set at every interrupt; in
-Bochs, where handling one fault outlasts a timer tick, a protected owner
-then made no progress at all (README, limits).
+The guest boots with the kernel's default page-table isolation (PTI: this
+CPU model is Meltdown-affected), so every process runs on two page-table
+roots and the kernel writes CR3 at each entry and exit: the protected
+owner's partition must be named by the pair (its log line says so).
+Before PROTECT learned PTI pairs, each kernel entry evicted the owner's
+working set and in Bochs, where handling one fault outlasts a timer tick,
+the owner made no progress at all (boots then used pti=off).
 
 Each boot is bounded (BOOT_TIMEOUT); Bochs is killed at the end.  About
 two minutes a boot on an idle machine (a control boot without the
@@ -46,7 +47,7 @@ PAGES = 16
 def smoke(cfg=None, args=""):
     """One Bochs boot under the VT-x backend running smoke.sh ARGS: (the
     boot, closed; the command's output)."""
-    b = bochs.BochsBoot(model=MODEL, cfg=cfg, append="pti=off",
+    b = bochs.BochsBoot(model=MODEL, cfg=cfg,
                         cmd="smoke.sh %d %d %s" % (HV_MIB, PAGES, args),
                         timeout=BOOT_TIMEOUT)
     try:
@@ -114,9 +115,11 @@ def test_vmx_hv_memory_not_readable(vmx):
 
 
 def test_vmx_protected_owner_unreadable(vmx):
-    _, out = vmx
+    b, out = vmx
     ready, scans, res = owner(out, "prot")
     assert ready["protected"] == "yes", out
+    # a PTI kernel: the owner is one partition owner over both its roots
+    assert "(with its PTI user twin)" in b.hv.text, b.hv.tail()
     for method, f in scans.items():
         assert int(f["hits"]) == 0, (method, out)
         assert int(f["range_bytes"]) >= int(ready["len"]), (method, out)
