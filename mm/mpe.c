@@ -177,8 +177,22 @@ static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
 		fmeta_touch(f, m->tick);
 	if ((ev->access & MPE_ACC_X) && (fmeta_isolated(f) ||
 	    p->tier == PART_TIER_ISOLATED)) {
+		int rc = 0;
+
 		p->cnt.denials++;
-		return RAISE(l, p->id, g.v, MPE_RAISE_ANOMALY_EXEC, 0);
+		/* Refused either way; a context that may not read the frame
+		 * must not find it clear and mapped either (N3): it leaves the
+		 * working set, encrypted, as for a foreign read. */
+		if (!is_owner(p, ev) && p->tier != PART_TIER_CLEAR &&
+		    ws_find(&p->ws, g) >= 0) {
+			if (l->cap - l->n < 3)
+				return -ENG_ENOSPC;
+			(void)ws_remove(&p->ws, g);
+			rc = emit(l, MPE_ACT_UNMAP, p->id, g.v, 1, 0, 0, 0);
+			rc = rc ? rc : emit(l, MPE_ACT_ENCRYPT, p->id, g.v, 1,
+					    0, 0, 0);
+		}
+		return rc ? rc : RAISE(l, p->id, g.v, MPE_RAISE_ANOMALY_EXEC, 0);
 	}
 	if ((ev->access & MPE_ACC_X) && (p->profile == PART_PROF_DATA ||
 	    p->profile == PART_PROF_STACK || p->profile == PART_PROF_HEAP))
