@@ -109,6 +109,20 @@ static int isolate_frame(struct mpe *m, struct alist *l,
 	return rc;
 }
 
+/* Frame g of p, clear in RAM (in its working set), is about to be seen by
+ * a context that may not read it: it leaves the set, unmapped everywhere,
+ * and is encrypted first. */
+static int leave_ws_encrypted(struct mpe *m, struct alist *l,
+			      struct partition *p, gfn_t g)
+{
+	int rc;
+
+	(void)ws_remove(&p->ws, g);
+	rc = fmeta_populate(&m->fm, g, 1);
+	rc = rc ? rc : emit(l, MPE_ACT_UNMAP, p->id, g.v, 1, 0, 0, 0);
+	return rc ? rc : emit(l, MPE_ACT_ENCRYPT, p->id, g.v, 1, 0, 0, 0);
+}
+
 /* N3: a context that is not the owner. */
 static int npf_foreign(struct mpe *m, struct alist *l, struct partition *p,
 		       gfn_t g, uint32_t access)
@@ -121,13 +135,8 @@ static int npf_foreign(struct mpe *m, struct alist *l, struct partition *p,
 	rc = 0;
 	if (p->tier == PART_TIER_CLEAR)	/* <= INTERNAL, clear in RAM anyway */
 		return emit(l, MPE_ACT_MAP, p->id, g.v, 1, MPE_ACC_R, 0, 0);
-	if (ws_find(&p->ws, g) >= 0) {
-		/* Clear in RAM: encrypt before anyone else sees it. */
-		(void)ws_remove(&p->ws, g);
-		rc = fmeta_populate(&m->fm, g, 1);
-		rc = rc ? rc : emit(l, MPE_ACT_UNMAP, p->id, g.v, 1, 0, 0, 0);
-		rc = rc ? rc : emit(l, MPE_ACT_ENCRYPT, p->id, g.v, 1, 0, 0, 0);
-	}
+	if (ws_find(&p->ws, g) >= 0)
+		rc = leave_ws_encrypted(m, l, p, g);
 	rc = rc ? rc : emit(l, MPE_ACT_MAP, p->id, g.v, 1, MPE_ACC_R, 0, 0);
 	p->ro_ciphertext = 1;
 	return rc ? rc : RAISE(l, p->id, g.v, MPE_RAISE_DENIED_READ, 0);
@@ -187,10 +196,7 @@ static int on_npf(struct mpe *m, const struct mpe_event *ev, struct alist *l)
 		    ws_find(&p->ws, g) >= 0) {
 			if (l->cap - l->n < 3)
 				return -ENG_ENOSPC;
-			(void)ws_remove(&p->ws, g);
-			rc = emit(l, MPE_ACT_UNMAP, p->id, g.v, 1, 0, 0, 0);
-			rc = rc ? rc : emit(l, MPE_ACT_ENCRYPT, p->id, g.v, 1,
-					    0, 0, 0);
+			rc = leave_ws_encrypted(m, l, p, g);
 		}
 		return rc ? rc : RAISE(l, p->id, g.v, MPE_RAISE_ANOMALY_EXEC, 0);
 	}

@@ -314,9 +314,10 @@ int64_t prot_hc_protect(const struct prot_view *pv, struct hc_regs *r)
 	rc = rc ? rc : shared_elsewhere(&w, c->page_sorted, pages, gva);
 	if (rc)
 		return rc;
-	twin = prot_owner_id(w.cr3) != (w.cr3 & PART_OWNER_MASK) ||
-	       pti_twin_of(w.cr3 & PART_OWNER_MASK);
-	owner = (w.cr3 & PART_OWNER_MASK) & (twin ? ~PROT_PTI_USER_BIT : ~0ull);
+	owner = prot_owner_id(w.cr3);	/* a pair seen before, or the root */
+	if (owner == (w.cr3 & PART_OWNER_MASK) && pti_twin_of(owner))
+		owner &= ~PROT_PTI_USER_BIT;
+	twin = owner != (w.cr3 & PART_OWNER_MASK);
 	if (owner_partitions(owner) >= PROT_MAX_PER_OWNER)
 		return -SHROUD_ENOSPC;	/* one process cannot take them all */
 	ev.type = MPE_EV_CLASSIFY;

@@ -82,21 +82,26 @@ static void usage(void)
 	exit(2);
 }
 
-/* protect-demo's generator (guest/tools/protect-demo.c fill()). */
-static void fill(volatile char *p, size_t len, unsigned seed)
+/* Record @r of protect-demo's generator (guest/tools/protect-demo.c
+ * fill()) with @seed, REC bytes at @q. */
+static void write_record(volatile char *q, unsigned seed, size_t r)
 {
 	static const char fil[] = "abcdefghijklmnopqrstuvwxyz0123456789";
-	size_t r, j;
+	size_t j;
 
-	for (r = 0; r < len / REC; r++) {
-		volatile char *q = p + r * REC;
+	marker_write(q, (unsigned)((seed + r) % 1000000));
+	q[MARKER_LEN] = ' ';
+	for (j = 0; j < REC - MARKER_LEN - 2; j++)
+		q[MARKER_LEN + 1 + j] = fil[(r + j) % 36];
+	q[REC - 1] = '\n';
+}
 
-		marker_write(q, (unsigned)((seed + r) % 1000000));
-		q[MARKER_LEN] = ' ';
-		for (j = 0; j < REC - MARKER_LEN - 2; j++)
-			q[MARKER_LEN + 1 + j] = fil[(r + j) % 36];
-		q[REC - 1] = '\n';
-	}
+static void fill(volatile char *p, size_t len, unsigned seed)
+{
+	size_t r;
+
+	for (r = 0; r < len / REC; r++)
+		write_record(p + r * REC, seed, r);
 }
 
 /* chars (bytes before the first NUL), lines, SHA-256; the hash state in
@@ -273,16 +278,11 @@ static double now_s(void)
  * record is built on the stack, one at a time, and wiped. */
 static void diagnose(struct mt_thread *m, size_t chars)
 {
-	static const char fil[] = "abcdefghijklmnopqrstuvwxyz0123456789";
 	char rec[REC];
 	size_t r, j, off = m->len;
 
 	for (r = 0; r < m->len / REC && off == m->len; r++) {
-		marker_write(rec, (unsigned)((m->seed + r) % 1000000));
-		rec[MARKER_LEN] = ' ';
-		for (j = 0; j < REC - MARKER_LEN - 2; j++)
-			rec[MARKER_LEN + 1 + j] = fil[(r + j) % 36];
-		rec[REC - 1] = '\n';
+		write_record(rec, m->seed, r);
 		for (j = 0; j < REC; j++)
 			if (m->p[r * REC + j] != rec[j]) {
 				off = r * REC + j;
