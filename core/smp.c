@@ -285,8 +285,8 @@ bool smp_emulate_sipi(uint32_t dest, bool others, unsigned vector)
 	return for_targets(dest, others, sipi_one, vector);
 }
 
-/* Park until a start-up IPI: the CPU sleeps in HLT with GIF open, and
- * the next kick (an NMI) wakes it (desc.c turns a host NMI inside the
+/* Park until a start-up IPI: the CPU sleeps in HLT (with GIF open on
+ * SVM), and the next kick (an NMI) wakes it (desc.c turns a host NMI inside the
  * wait into a return past the HLT, so none is lost). */
 void smp_park(struct pcpu *p)
 {
@@ -305,7 +305,8 @@ void smp_park(struct pcpu *p)
 		if (!p->sipi && !p->init_req &&
 		    __atomic_load_n(&p->flush_req, __ATOMIC_ACQUIRE) ==
 		    p->flush_done && !smp_stopper)
-			smp_park_wait(&desc_nmi_wake[p->index]);
+			smp_park_wait(&desc_nmi_wake[p->index],
+				      v->ops->host_gif);
 		desc_nmi_wake[p->index] = 0;
 	}
 	memset(&v->dbg, 0, sizeof(v->dbg));

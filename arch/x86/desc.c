@@ -105,17 +105,23 @@ void desc_init(unsigned cpu)
 }
 
 volatile uint32_t desc_nmi_wake[CPUS_MAX];
+void (*desc_host_nmi)(uint64_t *rip);
 
 void exc_handler(struct exc_frame *f)
 {
-	/* An NMI taken in host mode can only arrive where the host opened
-	 * GIF on purpose: a parked CPU's wait (core/smp.c). */
+	/* On SVM an NMI taken in host mode can only arrive where the host
+	 * opened GIF on purpose: a parked CPU's wait (core/smp.c); on VT-x
+	 * anywhere (desc_host_nmi). */
 	/* (several may come in one window: each kick is an NMI) */
 	if (f->vector == 2 && desc_nmi_wake[cpu_index()]) {
 		desc_nmi_wake[cpu_index()] = 2;
 		if (f->rip >= (uint64_t)(uintptr_t)smp_park_wait &&
 		    f->rip < (uint64_t)(uintptr_t)smp_park_wait_end)
 			f->rip = (uint64_t)(uintptr_t)smp_park_wait_end;
+		return;
+	}
+	if (f->vector == 2 && desc_host_nmi && cpu_local_ready()) {
+		desc_host_nmi(&f->rip);
 		return;
 	}
 	panic_exception(f->vector, f->error, f->rip, f->rsp, read_cr2());

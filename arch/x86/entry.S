@@ -22,8 +22,12 @@ core_entry:
 /*
  * Exception stubs: a uniform frame (vector, error code, then the CPU's
  * frame) for exc_handler(struct exc_frame *).  The host never takes
- * interrupts (GIF stays 0 outside VMRUN), so every entry here is a bug of
- * the hypervisor or a #NMI/#MC, and exc_handler() panics.
+ * interrupts (IF stays 0; on SVM GIF also stays 0 outside VMRUN), so every
+ * entry here is a bug of the hypervisor, a #MC, or an NMI: the hypervisor's
+ * own IPI, which on VT-x can arrive at any instruction of the host.  So the
+ * frame holds every register the C handler may clobber (the SysV
+ * caller-saved set; the host uses no SSE), and a returning handler resumes
+ * the interrupted code exactly.
  */
 	.text
 .macro EXC_NOERR vec
@@ -81,12 +85,20 @@ exc_common:
 	pushq	%rsi
 	pushq	%rdi
 	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
 	movq	%rsp, %rdi
 	movq	%rsp, %rbx
 	andq	$-16, %rsp
 	call	exc_handler
 	/* exc_handler returned: a wake-up NMI (desc.c); resume. */
 	movq	%rbx, %rsp
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
 	popq	%rbp
 	popq	%rdi
 	popq	%rsi
@@ -98,22 +110,27 @@ exc_common:
 	iretq
 
 /*
- * void smp_park_wait(volatile uint32_t *wake): sleep until an NMI, with
- * GIF open (STGI) and interrupts off.  *wake is 1 on entry; an NMI taken
- * anywhere in [smp_park_wait, smp_park_wait_end) returns to
- * smp_park_wait_end (exc_handler), so one that arrives before the HLT
- * is not lost.  GIF is closed again on return.
+ * void smp_park_wait(volatile uint32_t *wake, int gif): sleep until an
+ * NMI, interrupts off; with @gif (SVM) GIF is opened (STGI) for the sleep
+ * and closed again on return, without it (VT-x: NMIs reach the host
+ * anyway) nothing more.  *wake is 1 on entry; an NMI taken anywhere in
+ * [smp_park_wait, smp_park_wait_end) returns to smp_park_wait_end
+ * (exc_handler), so one that arrives before the HLT is not lost.
  */
 	.text
 	.globl smp_park_wait, smp_park_wait_end
 smp_park_wait:
+	testl	%esi, %esi
+	jz	1f
 	stgi
-	cmpl	$1, (%rdi)
+1:	cmpl	$1, (%rdi)
 	jne	smp_park_wait_end
 	hlt
 smp_park_wait_end:
+	testl	%esi, %esi
+	jz	2f
 	clgi
-	ret
+2:	ret
 
 /*
  * void smp_nmi_window(void): open GIF for one instruction.  An NMI that

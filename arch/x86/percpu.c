@@ -6,6 +6,8 @@
 #include "arch/x86/cpu.h"
 
 struct cpu_local cpu_locals[CPUS_MAX];
+_Static_assert(__builtin_offsetof(struct cpu_local, host_nmi) ==
+	       CPU_LOCAL_HOST_NMI, "CPU_LOCAL_HOST_NMI: the entry assembly's offset");
 
 void cpu_local_install(uint32_t index, uint32_t apic_id)
 {

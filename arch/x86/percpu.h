@@ -12,10 +12,12 @@
 #ifndef ARCH_X86_PERCPU_H
 #define ARCH_X86_PERCPU_H
 
+#define CPUS_MAX	8u	/* processors the hypervisor virtualizes */
+#define CPU_LOCAL_HOST_NMI	32	/* offsetof(struct cpu_local, host_nmi) */
+
+#ifndef __ASSEMBLER__
 #include <stdbool.h>
 #include <stdint.h>
-
-#define CPUS_MAX	8u	/* processors the hypervisor virtualizes */
 
 struct fpu_state;
 
@@ -25,6 +27,10 @@ struct cpu_local {
 	uint32_t apic_id;		/* local APIC ID (xAPIC: bits 31:24) */
 	struct fpu_state *fpu;		/* XSAVE area of the host bracket */
 	void *owner;			/* core's per-CPU record */
+	/* %gs:CPU_LOCAL_HOST_NMI: an NMI reached this CPU in host mode
+	 * since the backend last cleared it (VT-x: desc_host_nmi); read by
+	 * the guest-entry assembly, which cannot use a register then. */
+	volatile uint32_t host_nmi;
 };
 
 /* The records, one per CPU index (arch/x86/percpu.c). */
@@ -54,4 +60,5 @@ uint32_t cpu_index(void);
 int dr_handoff_send(volatile uint64_t slot[5]);
 int dr_handoff_receive(volatile uint64_t slot[5]);
 
+#endif /* !__ASSEMBLER__ */
 #endif /* ARCH_X86_PERCPU_H */

@@ -199,6 +199,9 @@ struct vcpu_ops {
 	 * (SVM: a one-instruction GIF window; VMX: an IRET).  The CPU's
 	 * desc_nmi_wake slot is 1 around the call. */
 	void (*nmi_window)(void);
+	/* The host must open GIF to take an NMI (SVM): a parked CPU sleeps
+	 * with GIF open (smp_park_wait). */
+	bool host_gif;
 	/* Guest EFER bits the backend keeps for itself (hidden from the
 	 * guest and forced on at write-back). */
 	uint64_t efer_reserved;

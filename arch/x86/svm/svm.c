@@ -450,6 +450,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.msr = svm_msr,
 	.cpuid = svm_cpuid,
 	.nmi_window = smp_nmi_window,
+	.host_gif = true,
 	.efer_reserved = EFER_SVME,
 	.hypercall_insn = op_vmmcall,
 	.hypercall_insn_len = sizeof(op_vmmcall),

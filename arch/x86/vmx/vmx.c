@@ -21,13 +21,22 @@
  * Under the kernel-integrity lock every bit is in the masks, so every
  * write exits.
  *
- * Not yet on VT-x: application processors (no init_ap/sipi: the core runs
- * the boot CPU only), the LIDT pin of the kernel-integrity lock
+ * Application processors: each has its own VMXON region and VMCS, made
+ * on that CPU (vmx_init_ap); a start-up IPI gives the VMCS the state of a
+ * CPU after INIT-SIPI, real mode at the vector's page, which unrestricted
+ * guest runs directly (26.3.1.1; SDM Vol. 3A 9.1.1 for the reset state).
+ * The hypervisor's IPI is an NMI: in the guest it exits (NMI exiting),
+ * in the host it arrives through the host IDT at any instruction, since
+ * VMX has no GIF; vmx_host_nmi() records it so that the entry gates of
+ * vmx_asm.S do not enter the guest over it.
+ *
+ * Not yet on VT-x: the LIDT pin of the kernel-integrity lock
  * (descriptor-table exiting would also trap SGDT/SIDT/LGDT).
  */
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/backend.h"
 #include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
 #include "arch/x86/percpu.h"
 #include "arch/x86/vmx/ept.h"
 #include "base/lib.h"
@@ -488,10 +497,39 @@ static void init_guest_state(struct vcpu *v, const struct boot_info *bi)
 	to_vmx(v)->rax = 0;		/* the launch call returns 0 */
 }
 
+/* The entry gates of vmx_asm.S: [start, end) of each. */
+extern const char vmx_gate_launch[], vmx_gate_launch_end[];
+extern const char vmx_gate_resume[], vmx_gate_resume_end[];
+extern const char vmx_gate_abort[];
+
+static bool in_gate(uint64_t rip, const char *start, const char *end)
+{
+	return rip >= (uint64_t)(uintptr_t)start &&
+	       rip < (uint64_t)(uintptr_t)end;
+}
+
+/*
+ * desc_host_nmi on VT-x (see desc.h): an NMI reached this CPU in VMX root
+ * operation.  Whatever the core asked of this CPU (a flush, INIT, a
+ * start-up IPI, a stop) it polls before every entry; an NMI after that
+ * poll is kept in the CPU's host_nmi flag, which the entry gates test
+ * with the guest's registers loaded.  One that interrupts a gate before
+ * its VMLAUNCH/VMRESUME has run sends it to vmx_gate_abort: vmx_run()
+ * returns 3 and vmx_enter() reports an NMI exit without entering.
+ */
+static void vmx_host_nmi(uint64_t *rip)
+{
+	cpu_local()->host_nmi = 1;
+	if (in_gate(*rip, vmx_gate_launch, vmx_gate_launch_end) ||
+	    in_gate(*rip, vmx_gate_resume, vmx_gate_resume_end))
+		*rip = (uint64_t)(uintptr_t)vmx_gate_abort;
+}
+
 static int vmx_init(struct vcpu *v, const struct boot_info *bi)
 {
 	int rc;
 
+	desc_host_nmi = vmx_host_nmi;
 	init_host();
 	rc = init_control(v, bi->log_port);
 	if (rc)
@@ -558,6 +596,14 @@ static int vmx_enter(struct vcpu *v)
 		x->flush = false;
 	}
 	rc = vmx_run(&v->gpr, &x->rax, x->launched);
+	/* From here on, an NMI is seen by the core's next poll. */
+	cpu_local()->host_nmi = 0;
+	if (rc == 3) {		/* withheld by a host NMI: as an NMI exit */
+		v->exit.reason = VEXIT_NMI;
+		v->exit.code = ~0ull;
+		v->exit.insn_len = 0;
+		return 0;
+	}
 	if (rc) {
 		log_err("vmx", "%s failed: %s (VM-instruction error %llu)",
 			x->launched ? "VMRESUME" : "VMLAUNCH",
@@ -706,6 +752,76 @@ static void vmx_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r)
 	}
 }
 
+/*
+ * The state of a CPU after INIT and a start-up IPI with @vector (Intel
+ * SDM Vol. 3A 9.1.1 table 9-1, 8.4.4.1 for CS): real mode, CS =
+ * vector << 8 with base vector << 12, IP 0, the other segments 0 with
+ * 64 KiB limits, CR0 = 0x60000010 (CD, NW, ET), EDX = the CPUID
+ * signature.  Unrestricted guest runs it as is (26.3.1.1); the VMX-fixed
+ * bits (CR0.NE, CR4.VMXE) stay in the hardware and the guest reads its
+ * own values through the shadows.  Any event pending for injection is
+ * dropped, and the TLB is flushed at the next entry.
+ */
+static void vmx_sipi(struct vcpu *v, unsigned vector)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	unsigned i;
+
+	guest_seg(SEG_CS, (uint16_t)(vector << 8), 0xffff, 0x9b,
+		  (uint64_t)vector << 12);
+	for (i = 0; i <= SEG_GS; i++)
+		if (i != SEG_CS)
+			guest_seg(i, 0, 0xffff, 0x93, 0);
+	guest_seg(SEG_LDTR, 0, 0xffff, 0x82, 0);
+	guest_seg(SEG_TR, 0, 0xffff, 0x8b, 0);
+	(void)vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	(void)vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	(void)vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	(void)vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	put_cr0(0x60000010);
+	put_cr4(0);
+	(void)vmwrite(VMCS_GUEST_CR3, 0);
+	put_efer(0);
+	(void)vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
+	(void)vmwrite(VMCS_GUEST_DR7, 0x400);
+	(void)vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+	(void)vmwrite(VMCS_GUEST_RIP, 0);
+	(void)vmwrite(VMCS_GUEST_RSP, 0);
+	(void)vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	(void)vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	(void)vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	(void)vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	(void)vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	(void)vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	(void)vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	(void)vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	__asm__ volatile("mov %0, %%cr2" ::"r"(0ull));
+	x->rax = 0;
+	memset(&v->gpr, 0, sizeof(v->gpr));
+	v->gpr.rdx = cpuid(1).eax;	/* family, model, stepping */
+	x->flush = true;
+	vmx_decode_guest(v);
+	v->exit.reason = VEXIT_OTHER;
+}
+
+/* An application processor, on that CPU (its host descriptor tables and
+ * per-CPU record installed): VMXON and its VMCS with the boot CPU's
+ * controls; the guest state comes with its first start-up IPI.  0 or a
+ * negative code. */
+static int vmx_init_ap(struct vcpu *v, uint16_t log_port)
+{
+	int rc = vmx_cpu_setup(v);
+
+	if (rc)
+		return rc;
+	init_host();
+	rc = init_control(v, log_port);
+	if (rc)
+		return rc;
+	vmx_sipi(v, 0);
+	return 0;
+}
+
 static const uint8_t op_vmcall[] = { 0x0f, 0x01, 0xc1 };
 
 const struct vcpu_ops vmx_vcpu_ops = {
@@ -714,8 +830,8 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.gpm_format = &vmx_ept_format,
 	.gpm_max_level = vmx_gpm_max_level,
 	.init = vmx_init,
-	.init_ap = 0,
-	.sipi = 0,
+	.init_ap = vmx_init_ap,
+	.sipi = vmx_sipi,
 	.enter = vmx_enter,
 	.dump = vmx_dump,
 	.inject = vmx_inject,

@@ -8,13 +8,18 @@
  * SDM Vol. 3C 26.3.2, 28.5).  The VM exit lands at vmx_exit_point with
  * the host RSP written just before the entry, so the stack below holds
  * the two pointers (HOST_RIP is vmx_exit_point, written at init).
- * struct gpr_state: arch/x86/gpr_asm.h.
+ * struct gpr_state: arch/x86/gpr_asm.h.  Returns 0 after a VM exit, 1 on
+ * VMfailInvalid, 2 on VMfailValid, 3 when an NMI to the host withheld the
+ * entry (the gates below).
  */
 #include "arch/x86/gpr_asm.h"
+#include "arch/x86/percpu.h"
 #define VMCS_HOST_RSP	0x6c14
 
 	.text
 	.globl vmx_run, vmx_exit_point
+	.globl vmx_gate_launch, vmx_gate_launch_end, vmx_gate_resume
+	.globl vmx_gate_resume_end, vmx_gate_abort
 vmx_run:
 	pushq	%rbp
 	pushq	%rbx
@@ -35,14 +40,37 @@ vmx_run:
 	movq	G_RSI(%rdi), %rsi
 	movq	G_RDI(%rdi), %rdi
 	jnz	1f
+	/* The gates: an NMI (the hypervisor's IPI) that reaches the host
+	 * after the core's last look at its requests must not be lost by
+	 * entering the guest.  vmx_host_nmi() sets %gs:CPU_LOCAL_HOST_NMI,
+	 * and if it interrupted a gate before its VMLAUNCH/VMRESUME ran,
+	 * moves the return address to vmx_gate_abort: no entry, and the
+	 * core looks again. */
+vmx_gate_launch:
+	cmpl	$0, %gs:CPU_LOCAL_HOST_NMI
+	jne	vmx_gate_abort
 	vmlaunch
+vmx_gate_launch_end:
 	jmp	3f
-1:	vmresume
+1:
+vmx_gate_resume:
+	cmpl	$0, %gs:CPU_LOCAL_HOST_NMI
+	jne	vmx_gate_abort
+	vmresume
+vmx_gate_resume_end:
 	/* Fall through only on VMfailInvalid (CF) or VMfailValid (ZF). */
 3:	movl	$2, %eax
 	jnc	4f
 	movl	$1, %eax
 4:	addq	$16, %rsp
+	jmp	5f
+
+	/* No entry: the GPRs hold the guest's values, unchanged in
+	 * gpr_state and the RAX slot; the host's callee-saved registers
+	 * are on the stack. */
+vmx_gate_abort:
+	addq	$16, %rsp
+	movl	$3, %eax
 	jmp	5f
 
 vmx_exit_point:
