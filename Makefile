@@ -37,14 +37,15 @@ test: setup
 # CPUS=N gives QEMU N CPUs (default 2, multi-threaded TCG); every CPU runs
 # the guest under the hypervisor.
 # VMX=1 boots in Bochs instead (scripts/bochs.py, cpu model
-# corei7_skylake_x): Shroud's VT-x backend; one CPU, console output only
+# corei7_skylake_x): Shroud's VT-x backend; one CPU (CPUS=N: N, through
+# build/bochs-madt.efi, which gives Linux a MADT), console output only
 # (CMD runs, then Bochs is killed), about two minutes to init.
 export CMD HARDENED CPUS VMX
 run: setup
 	$(MAKE) all
 	@if [ "$$VMX" = 1 ]; then \
 		$(PYTHON) $(TOP)/scripts/bochs.py run --model corei7_skylake_x \
-			$${CMD:+--cmd "$$CMD"} \
+			$${CMD:+--cmd "$$CMD"} $${CPUS:+--cpus "$$CPUS"} \
 			$$([ "$$HARDENED" = 1 ] && echo --set hardened=yes); \
 	else \
 		$(PYTHON) $(TOP)/scripts/qemu.py run $${CMD:+--cmd "$$CMD"} \

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""scripts/bochs.py - boot Shroud's ESP (or the control boot) in Bochs 2.7.
+r"""scripts/bochs.py - boot Shroud's ESP (or the control boot) in Bochs 2.7.
 
 QEMU's TCG emulates SVM but not VMX; Bochs emulates both (PLATFORM_NOTES.md,
 "Intel VT-x" and "More facts"):
@@ -12,7 +12,8 @@ for qemu.py) and a CLI:
     bochs.py run [--model M] [--virtualize yes|no] [--cmd CMD]
                  [--timeout T] [--until REGEX] [--append PARAMS]
                  [--set KEY=VALUE ...] [--ips N] [--clock SYNC]
-                 [--cpu-opt K=V ...] [--disk vvfat|flat] [--log-dir DIR]
+                 [--cpu-opt K=V ...] [--disk vvfat|flat] [--cpus N]
+                 [--log-dir DIR]
         boot once; print the guest console (COM1) and the hypervisor log
         (COM2, lines prefixed "hv| ") as they grow, then the seconds since
         Bochs started at which each boot milestone appeared (firmware
@@ -26,7 +27,8 @@ for qemu.py) and a CLI:
 
 The machine (bochsrc written per boot): i440fx, OVMF.fd as the ROM image
 (the 2 MiB unified build; the 4M split is QEMU's), 512 MiB (as the QEMU
-runner), one CPU of the chosen model, the rfb display with timeout=0
+runner), one CPU of the chosen model (cpus=N: N of them, see below),
+the rfb display with timeout=0
 (Debian's Bochs has no nogui; nobody needs to connect), `sound:
 driver=dummy` (else Bochs aborts in its mixer thread), COM1 and COM2 to
 files, the ESP on ata0-master: by default a vvfat directory extracted from
@@ -40,6 +42,18 @@ IF=0, and Bochs 2.7 never wakes the CPU from it (the guest's RIP stays
 after the MWAITX while Bochs's clock runs on: debug() shows it), so
 without the option the kernel stops in its first udelay, before it has
 registered its console.
+
+cpus=N (N > 1) gives Bochs `count=N`; OVMF on Bochs has no fw_cfg and so
+publishes no ACPI tables, and Linux would find no MADT (nor MP tables)
+and run on one CPU.  So the boot's ESP directory (vvfat only; disk="flat"
+refuses cpus > 1) is rearranged: \EFI\BOOT\BOOTX64.EFI becomes
+build/bochs-madt.efi (test/bochs-efi/madt.c, `make all`) and the original
+BOOTX64.EFI (shroud.efi) \EFI\shroud\shroud.efi.  bochs-madt.efi counts
+the CPUs with the MP services protocol, installs a MADT (local APIC
+entries only, PCAT_COMPAT; no FADT, no I/O APIC entry: Linux 6.1 starts
+its APs with that and keeps the interrupts on the 8259s), prints
+"bochs-madt: N CPUs (APIC IDs ...), MADT installed (...)" and starts
+shroud.efi.  cpus=1 boots are as before (no MADT: Linux sees no ACPI).
 
 The boot's shroud.cfg and the guest command go exactly as in qemu.py:
 qemu.make_esp / render_cfg replace cfg keys in a copy of build/esp.img,
@@ -73,6 +87,9 @@ OVMF_FD = "/usr/share/ovmf/OVMF.fd"
 VGABIOS = "/usr/share/vgabios/vgabios.bin"
 MODELS = ("corei7_skylake_x", "ryzen")      # the two the project uses
 DEFAULT_MODEL = "corei7_skylake_x"
+# cpus > 1: the ESP boots this first (test/bochs-efi/madt.c): OVMF on Bochs
+# publishes no ACPI tables, so it installs a MADT, then starts shroud.efi.
+MADT_EFI = os.path.join(qemu.BUILD, "bochs-madt.efi")
 MEMORY_MB = 512                  # as qemu.Boot's default -m 512M
 # Bochs is slow (minutes to init): the default bound of one boot's waits.
 DEFAULT_BOOT_TIMEOUT = int(os.environ.get("SHROUD_BOCHS_TIMEOUT", "900"))
@@ -165,6 +182,19 @@ def extract_esp(img, outdir):
     return outdir
 
 
+def chain_madt(espdir):
+    """Make an extracted ESP directory boot bochs-madt.efi first: it
+    becomes EFI/BOOT/BOOTX64.EFI, the BOOTX64.EFI that was there (Shroud's
+    loader) EFI/shroud/shroud.efi, which bochs-madt.efi starts."""
+    boot = os.path.join(espdir, "EFI", "BOOT", "BOOTX64.EFI")
+    nxt = os.path.join(espdir, "EFI", "shroud", "shroud.efi")
+    if not os.path.isfile(boot):
+        raise BootError("%s: no EFI/BOOT/BOOTX64.EFI" % espdir)
+    os.makedirs(os.path.dirname(nxt), exist_ok=True)
+    os.replace(boot, nxt)
+    shutil.copyfile(MADT_EFI, boot)
+
+
 def flat_geometry(size):
     """(cylinders, heads, spt) with C*H*S*512 == size exactly (Bochs wants
     that of a flat image); mkesp.sh sizes images in whole MiB."""
@@ -202,6 +232,8 @@ class BochsBoot(qemu.Boot):
                udelay; cpu_opts={"mwait_is_nop": "0"} shows it)
     disk:      "vvfat" (the ESP's files as a directory) or "flat" (the
                image itself)
+    cpus:      Bochs's CPU count; > 1 (vvfat only) boots through
+               build/bochs-madt.efi, which publishes a MADT for them
     log_dir:   where bochsrc / bochs.log / console.log / hv.log are kept
                (default: the temp dir; kept only if the boot failed)
     echo:      copy both streams to stdout as they grow (hv lines
@@ -217,11 +249,19 @@ class BochsBoot(qemu.Boot):
                  timeout=DEFAULT_BOOT_TIMEOUT, limit=None, ips=None,
                  clock=None, cpu_opts=None, disk="vvfat", memory=MEMORY_MB,
                  esp=qemu.ESP_IMG, echo=False, bochs_info=False,
-                 debugger=False):
+                 debugger=False, cpus=1):
         if not re.match(r"^[a-z0-9_]+$", model or ""):
             raise ValueError("bad cpu model %r" % model)
         if disk not in ("vvfat", "flat"):
             raise ValueError(disk)
+        cpus = int(cpus)
+        if cpus < 1:
+            raise ValueError("cpus=%d" % cpus)
+        if cpus > 1 and disk != "vvfat":
+            raise BootError("cpus=%d needs disk=vvfat (bochs-madt.efi goes "
+                            "into the ESP directory)" % cpus)
+        if cpus > 1 and not os.path.exists(MADT_EFI):
+            raise BootError("%s missing (make all)" % MADT_EFI)
         super().__init__(mode="shroud" if virtualize else "plain", cfg=cfg,
                          cmd=cmd, cmdline=cmdline, log_dir=log_dir,
                          echo=echo, tpm=False, memory="%dM" % memory,
@@ -238,6 +278,7 @@ class BochsBoot(qemu.Boot):
         self.cpu_opts = dict(MODEL_CPU_OPTS.get(model, {}))
         self.cpu_opts.update(cpu_opts or {})
         self.disk = disk
+        self.cpus = cpus
         self.memory_mb = int(memory)
         self.bochs_info = bochs_info
         self.debugger = debugger
@@ -256,7 +297,7 @@ class BochsBoot(qemu.Boot):
         return super()._kernel_cmdline(base)
 
     def bochsrc(self, disk_line, hv_com):
-        cpu = {"model": self.model, "count": "1",
+        cpu = {"model": self.model, "count": str(self.cpus),
                "reset_on_triple_fault": "1", "ignore_bad_msrs": "1"}
         if self.ips:
             cpu["ips"] = str(int(self.ips))
@@ -295,6 +336,8 @@ class BochsBoot(qemu.Boot):
                     'cylinders=%d, heads=%d, spt=%d' % (esp, c, h, s))
         d = extract_esp(esp, self._path("esp"))
         os.unlink(esp)
+        if self.cpus > 1:
+            chain_madt(d)
         return ('ata0-master: type=disk, mode=vvfat, path="%s", '
                 'journal="%s"' % (d, self._path("vvfat.redolog")))
 
@@ -512,7 +555,7 @@ def cmd_run(a):
                      limit=a.timeout + 30, ips=a.ips, clock=a.clock,
                      cpu_opts=dict(qemu._overrides(a.cpu_opt)),
                      disk=a.disk, echo=not a.quiet,
-                     bochs_info=a.bochs_info)
+                     bochs_info=a.bochs_info, cpus=a.cpus)
     until = a.until or (qemu.CMD_EXIT_RE if a.cmd is not None
                         else re.escape(qemu.INIT_MARKER))
     rx = re.compile(until)
@@ -520,8 +563,9 @@ def cmd_run(a):
     how = ""
     try:
         boot.start()
-        print("bochs.py: Bochs %s, virtualize=%s, files in %s"
-              % (a.model, boot.cfg_used.get("virtualize"), boot.log_dir),
+        print("bochs.py: Bochs %s%s, virtualize=%s, files in %s"
+              % (a.model, " x%d CPUs" % boot.cpus if boot.cpus > 1 else "",
+                 boot.cfg_used.get("virtualize"), boot.log_dir),
               file=sys.stderr)
         deadline = boot.t_start + a.timeout
         while True:
@@ -599,6 +643,9 @@ def main(argv=None):
     r.add_argument("--cpu-opt", action="append", metavar="KEY=VALUE",
                    help="another Bochs cpu: option (mwait_is_nop=1, ...)")
     r.add_argument("--disk", choices=("vvfat", "flat"), default="vvfat")
+    r.add_argument("--cpus", type=int, default=1,
+                   help="Bochs CPUs (N > 1: boots through "
+                        "build/bochs-madt.efi for a MADT; vvfat only)")
     r.add_argument("--log-dir", help="keep the boot's files here")
     r.add_argument("--quiet", action="store_true",
                    help="print the logs at the end, not as they grow")

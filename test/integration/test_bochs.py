@@ -14,6 +14,12 @@ guest/tools/smoke.sh, whose lines the tests read:
                                  root's two scans of its buffer find no
                                  marker, and its unprotected control in the
                                  same boot is found by the same scans
+  test_vmx_two_cpus_every_cpu_under_shroud
+                                 two CPUs: the hypervisor starts the AP on
+                                 VT-x, Linux's start-up IPIs are emulated,
+                                 Linux sees 2 CPUs, CPU 1 answers
+                                 `shroudctl status` (bochs-madt.efi gives
+                                 Linux the MADT OVMF on Bochs lacks)
   test_vmx_exposed_hv_memory_control
                                  the hypervisor-memory read's control: with
                                  expose_hv_memory = yes (testing only) the
@@ -135,6 +141,34 @@ def test_vmx_unprotected_control_found(vmx):
             "the control scan (%s) found no marker: the protected result "
             "proves nothing\n%s" % (method, out))
     assert res["bad"] == "0", out
+
+
+def test_vmx_two_cpus_every_cpu_under_shroud():
+    """Two Bochs CPUs under the VT-x backend: the hypervisor starts the AP
+    (its own VMXON region and VMCS), Linux's INIT-SIPI-SIPI is emulated
+    (the AP enters the guest in real mode at Linux's trampoline), Linux
+    reports 2 CPUs, and `shroudctl status` pinned to CPU 1 is answered
+    over VMCALL there, where a CPU outside the hypervisor would answer
+    "not running under Shroud".  The MADT comes from bochs-madt.efi
+    (OVMF on Bochs publishes no ACPI tables)."""
+    cmd = ("nproc; taskset -c 1 sh -c 'echo on_cpu=$(cut -d\" \" -f39 "
+           "/proc/self/stat); shroudctl status'; echo status_rc=$?")
+    b = bochs.BochsBoot(model=MODEL, cpus=2, cmd=cmd, timeout=BOOT_TIMEOUT)
+    try:
+        b.start()
+        rc, out = b.wait_cmd(BOOT_TIMEOUT)
+    finally:
+        b.close()
+    assert rc == 0, out
+    assert "smp: 2 of 2 CPUs under the hypervisor" in b.hv.text, b.hv.tail()
+    assert re.search(r"cpu 1: start-up IPI, guest enters at 0x[0-9a-f]+",
+                     b.hv.text), b.hv.tail()
+    assert "FATAL" not in b.hv.text, b.hv.tail()
+    assert out.splitlines()[0].strip() == "2", out
+    assert "on_cpu=1" in out, out
+    assert "status_rc=0" in out, out
+    assert re.search(r"^Shroud hypervisor \S+, ABI \d+\.\d+$", out,
+                     re.M), out
 
 
 def test_vmx_exposed_hv_memory_control():
