@@ -21,7 +21,7 @@ static const char *const vexit_names[VEXIT_COUNT] = {
 	[VEXIT_VIRT_INSN] = "virt_insn",
 	[VEXIT_SHUTDOWN] = "shutdown", [VEXIT_INVD] = "invd",
 	[VEXIT_XSETBV] = "xsetbv", [VEXIT_DR_ACCESS] = "dr", [VEXIT_CR_PIN_WRITE] = "cr0/4", [VEXIT_IDTR_WRITE] = "lidt",
-	[VEXIT_INIT] = "init", [VEXIT_NMI] = "nmi",
+	[VEXIT_INIT] = "init", [VEXIT_NMI] = "nmi", [VEXIT_DESC_TABLE] = "dtable",
 	[VEXIT_OTHER] = "other",
 };
 

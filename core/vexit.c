@@ -11,6 +11,7 @@
 #include "core/smp.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/insn.h"
+#include "base/lib.h"
 #include "base/log.h"
 #include "core/cpuid.h"
 #include "mm/gmem.h"
@@ -806,6 +807,198 @@ static void exit_cr_pin(struct vcpu *v)
 	set_rip(v, v->g.rip + len);
 }
 
+#define VEC_NP	11
+#define VEC_PF	14
+#define PF_P	(1u << 0)
+#define PF_W	(1u << 1)
+#define PF_U	(1u << 2)
+
+static unsigned dt_warn_budget = 16;
+
+/*
+ * The guest's own access of @n bytes at linear @gva (@write: a store of
+ * @buf, else a load into @buf), made by the host for an emulated
+ * instruction, with the checks the CPU makes (Intel SDM Vol. 3A 4.6):
+ * the user right at CPL 3, the write right at CPL 3 or with CR0.WP, SMAP
+ * at CPL 0 on a user page without RFLAGS.AC; and only on frames this
+ * CPU's guest-physical view lets the guest access itself, so neither a
+ * protected frame nor locked kernel text is read or written for it.
+ * Both pages are checked before a byte moves.  0, or 1 once the fault
+ * was injected (#PF with CR2, or #GP(0) for a frame the view withholds,
+ * a non-canonical address or a mode the walker does not know).
+ */
+static int guest_access(struct vcpu *v, uint64_t gva, void *buf, unsigned n,
+			bool write)
+{
+	struct gpt_walk w = guest_walker(v);
+	uint8_t *host[2];
+	unsigned len[2], parts = 0, i, done = 0;
+	uint64_t at = gva;
+	bool user = v->g.cpl == 3;
+	uint32_t err = (write ? PF_W : 0) | (user ? PF_U : 0);
+
+	while (done < n && parts < 2) {
+		unsigned chunk = 4096u - (unsigned)(at & 0xfffu);
+		struct gpt_result r;
+		int rc;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		rc = gpt_translate(&w, at, &r);
+		if (rc == GPT_EFAULT ||
+		    (!rc && ((user && !r.user) ||
+			     (write && !r.writable &&
+			      (user || (v->g.cr0 & CR0_WP))) ||
+			     (!user && r.user && (v->g.cr4 & CR4_SMAP) &&
+			      !(v->g.rflags & RFLAGS_AC))))) {
+			v->g.cr2 = at;
+			v->g.dirty |= VG_DIRTY_CR2;
+			v->ops->inject(v, VEC_PF, true, rc ? err : err | PF_P);
+			return 1;
+		}
+		if (rc || !(host[parts] = gmem_ptr(mk_gpa(r.gpa), chunk)) ||
+		    !gpmap_guest_may(v->gpm, mk_gpa(r.gpa & ~0xfffull),
+				     write ? GPM_W : GPM_R)) {
+			if (log_ratelimit(&dt_warn_budget))
+				log_warn("vcpu", "cpu %u: an emulated access at "
+					 "0x%llx refused (#GP): not the guest's "
+					 "to %s in this view", v->id,
+					 (unsigned long long)at,
+					 write ? "write" : "read");
+			v->ops->inject(v, VEC_GP, true, 0);
+			return 1;
+		}
+		len[parts++] = chunk;
+		at += chunk;
+		done += chunk;
+	}
+	for (i = 0, done = 0; i < parts; done += len[i], i++) {
+		if (write)
+			memcpy(host[i], (const uint8_t *)buf + done, len[i]);
+		else
+			memcpy((uint8_t *)buf + done, host[i], len[i]);
+	}
+	return 0;
+}
+
+/* Inject @vector with the error code of selector @sel (its index and TI,
+ * Intel SDM Vol. 3A 6.13). */
+static void inject_sel(struct vcpu *v, unsigned vector, uint16_t sel)
+{
+	v->ops->inject(v, vector, true, sel & 0xfffcu);
+}
+
+/*
+ * LLDT (CPL 0, long mode: the lock is on only there), as Intel SDM Vol. 2A
+ * "LLDT" and Vol. 3A 3.5 / 8.2.3 describe it: a null selector makes LDTR
+ * unusable; else the selector must name a present LDT descriptor
+ * (16 bytes) in the GDT, or the guest gets #GP(sel) or #NP(sel).
+ */
+static void emulate_lldt(struct vcpu *v)
+{
+	uint16_t sel;
+	uint32_t d[4];
+	uint64_t base;
+	uint32_t limit;
+
+	if (!v->ops->set_ldtr) {
+		inject(v, VEC_UD, false);
+		return;
+	}
+	if (v->exit.u.dt.mem) {
+		if (guest_access(v, v->exit.u.dt.gva, &sel, 2, false))
+			return;
+	} else {
+		sel = (uint16_t)*gpr_slot(v, v->exit.u.dt.gpr);
+	}
+	if (!(sel & 0xfffcu)) {
+		v->ops->set_ldtr(v, sel, 0, 0, 0);
+		set_rip(v, v->g.rip + v->exit.insn_len);
+		return;
+	}
+	if ((sel & 4u) || (uint32_t)(sel & ~7u) + 15u > v->exit.u.dt.gdtr_limit) {
+		inject_sel(v, VEC_GP, sel);
+		return;
+	}
+	if (guest_access(v, v->exit.u.dt.gdtr_base + (sel & ~7u), d,
+			 sizeof(d), false))
+		return;
+	/* system descriptor, type 2 (LDT), upper half's type 0 (8.2.3) */
+	if ((d[1] & (1u << 12)) || ((d[1] >> 8) & 0xfu) != 2u ||
+	    ((d[3] >> 8) & 0x1fu)) {
+		inject_sel(v, VEC_GP, sel);
+		return;
+	}
+	if (!(d[1] & (1u << 15))) {
+		inject_sel(v, VEC_NP, sel);
+		return;
+	}
+	base = (d[0] >> 16) | ((uint64_t)(d[1] & 0xffu) << 16) |
+	       (d[1] & 0xff000000u) | ((uint64_t)d[2] << 32);
+	limit = (d[0] & 0xffffu) | (d[1] & 0xf0000u);
+	if (d[1] & (1u << 23))			/* G: 4 KiB units */
+		limit = (limit << 12) | 0xfffu;
+	v->ops->set_ldtr(v, sel, base, limit, (uint16_t)((d[1] >> 8) & 0xf0ffu));
+	set_rip(v, v->g.rip + v->exit.insn_len);
+}
+
+/*
+ * VEXIT_DESC_TABLE (VT-x, while the kernel-integrity lock is on: its
+ * descriptor-table exiting takes these with the LIDT the lock refuses).
+ * The stores are emulated as the CPU does them (Intel SDM Vol. 2B
+ * "SGDT/SIDT": limit then base, 10 bytes in 64-bit mode, else 6 with a
+ * 32-bit base; "SLDT/STR": 2 bytes to memory, the selector zero-extended
+ * into a register); LLDT is emulated (Linux loads an LDT for a process
+ * that has one); LGDT and LTR are refused like LIDT (#GP): the GDT and
+ * the TSS (its IST stack pointers) stay as they were at lock time.
+ */
+static void exit_desc_table(struct vcpu *v)
+{
+	const unsigned op = v->exit.u.dt.op;
+	struct prot_view pv = prot_view_of(v);
+	uint8_t b[10];
+	unsigned n = 2;
+	uint64_t base = v->exit.u.dt.table_base;
+
+	switch (op) {
+	case VDT_LGDT:
+	case VDT_LTR:
+		if (prot_dt_load(&pv, op == VDT_LGDT ? "LGDT (GDTR pinned)" :
+				 "LTR (TR pinned)"))
+			inject(v, VEC_GP, true);
+		else
+			inject(v, VEC_UD, false);	/* not intercepted */
+		return;
+	case VDT_LLDT:
+		emulate_lldt(v);
+		return;
+	case VDT_SGDT:
+	case VDT_SIDT:
+		if (!v->g.cs_long)
+			base = (uint32_t)base;
+		n = v->g.cs_long ? 10u : 6u;
+		memcpy(b, &v->exit.u.dt.table_limit, 2);
+		memcpy(b + 2, &base, n - 2);
+		break;
+	case VDT_SLDT:
+	case VDT_STR:
+		if (!v->exit.u.dt.mem) {
+			*gpr_slot(v, v->exit.u.dt.gpr) = v->exit.u.dt.sel;
+			v->g.dirty |= v->exit.u.dt.gpr == 0 ? VG_DIRTY_RAX :
+				      v->exit.u.dt.gpr == 4 ? VG_DIRTY_RSP : 0;
+			set_rip(v, v->g.rip + v->exit.insn_len);
+			return;
+		}
+		memcpy(b, &v->exit.u.dt.sel, 2);
+		break;
+	default:
+		inject(v, VEC_UD, false);
+		return;
+	}
+	if (!guest_access(v, v->exit.u.dt.gva, b, n, true))
+		set_rip(v, v->g.rip + v->exit.insn_len);
+}
+
 /* LIDT, intercepted only while the kernel-integrity lock is on: refused
  * (#GP), since the interrupt table is pinned as it was at lock time. */
 static void exit_idtr_write(struct vcpu *v)
@@ -925,6 +1118,9 @@ void vexit_handle(struct vcpu *v)
 		break;
 	case VEXIT_IDTR_WRITE:
 		exit_idtr_write(v);
+		break;
+	case VEXIT_DESC_TABLE:
+		exit_desc_table(v);
 		break;
 	case VEXIT_SHUTDOWN:
 		/* A triple fault resets the machine on hardware: so here,

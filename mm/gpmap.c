@@ -194,3 +194,23 @@ uint64_t gpmap_lookup(const struct gpmap *m, gpa_t gpa, unsigned *level)
 {
 	return pgt_lookup(&m->pgt, gpa.v, level);
 }
+
+int gpmap_guest_may(const struct gpmap *m, gpa_t gpa, unsigned rights)
+{
+	const struct gpmap_format *f = m->fmt;
+	unsigned level = 0;
+	uint64_t e = pgt_lookup(&m->pgt, gpa.v, &level), need = 0, size;
+
+	if (!level || !(e & f->present_mask) || !(rights & (GPM_R | GPM_W)))
+		return 0;
+	/* the bits each right adds to a leaf of this format */
+	if (rights & GPM_R)
+		need |= f->leaf(mk_hpa(0), GPM_R, level) & f->present_mask;
+	if (rights & GPM_W)
+		need |= f->leaf(mk_hpa(0), GPM_R | GPM_W, level) &
+			~f->leaf(mk_hpa(0), GPM_R, level);
+	size = 1ull << (12 + 9 * (level - 1));
+	return need && (e & need) == need &&
+	       (e & 0x000ffffffffff000ull & ~(size - 1)) ==
+	       (gpa.v & ~(size - 1));
+}

@@ -125,4 +125,12 @@ int gpmap_test_clear_ad(struct gpmap *m, gpa_t gpa, int *accessed, int *dirty);
 /* The leaf that maps @gpa (0 if none) and its level; for tests and logs. */
 uint64_t gpmap_lookup(const struct gpmap *m, gpa_t gpa, unsigned *level);
 
+/* 1 if the map lets the guest access @gpa itself with GPM_R and/or GPM_W
+ * @rights: a present leaf with those rights that maps @gpa to the same
+ * HPA (so not a hidden range's scratch frame); else 0.  For a host
+ * access made on the guest's behalf (an emulated instruction's operand),
+ * which must not reach a frame the map withholds from this view (a
+ * protected frame, locked kernel text). */
+int gpmap_guest_may(const struct gpmap *m, gpa_t gpa, unsigned rights);
+
 #endif /* MM_GPMAP_H */

@@ -209,7 +209,12 @@ int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
 
 int prot_idtr_write(const struct prot_view *pv)
 {
-	return kl.on ? refuse_locking(pv, 0, "LIDT (IDTR pinned)") : 0;
+	return prot_dt_load(pv, "LIDT (IDTR pinned)");
+}
+
+int prot_dt_load(const struct prot_view *pv, const char *what)
+{
+	return kl.on ? refuse_locking(pv, 0, what) : 0;
 }
 
 void klock_npf(const struct prot_view *pv, uint64_t gpa, unsigned access,

@@ -145,6 +145,11 @@ int prot_msr_write(const struct prot_view *pv, uint32_t msr, bool efer,
  * -ENG_EPERM (logged, counted; the caller injects #GP), 0 if unlocked. */
 int prot_idtr_write(const struct prot_view *pv)
 	__attribute__((warn_unused_result));
+/* LGDT or LTR under the lock (VT-x, whose descriptor-table exiting takes
+ * them with LIDT): refused like LIDT, @what names it in the log.
+ * -ENG_EPERM (logged, counted; the caller injects #GP), 0 if unlocked. */
+int prot_dt_load(const struct prot_view *pv, const char *what)
+	__attribute__((warn_unused_result));
 
 /*
  * prot_wipe_for_reset - the machine is about to reset (the guest asked for

@@ -52,6 +52,24 @@
 #define CR4_LA57		(1ull << 12)
 
 #define RFLAGS_IF		(1ull << 9)
+#define RFLAGS_AC		(1ull << 18)
+
+/*
+ * Register values after INIT (Intel SDM Vol. 3A 9.1.1 table 9-1; AMD APM
+ * Vol. 2, 14.1.3 table 14-1): caches off (CD, NW) with ET, the power-up
+ * PAT (WB, WT, UC-, UC, twice), RFLAGS with only its reserved bit 1,
+ * 64 KiB real-mode segments with the access rights the CPU gives them.
+ */
+#define CPU_RESET_CR0		0x60000010ull
+#define CPU_RESET_PAT		0x0007040600070406ull
+#define CPU_RESET_RFLAGS	0x2ull
+#define CPU_RESET_DR6		0xffff0ff0ull
+#define CPU_RESET_DR7		0x400ull
+#define CPU_RESET_SEG_LIMIT	0xffffu
+#define CPU_RESET_AR_CODE	0x9bu	/* present, code, readable, accessed */
+#define CPU_RESET_AR_DATA	0x93u	/* present, data, writable, accessed */
+#define CPU_RESET_AR_LDT	0x82u	/* present, LDT */
+#define CPU_RESET_AR_TSS	0x8bu	/* present, busy 32-bit TSS */
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;

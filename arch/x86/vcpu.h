@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/x86/boot/bootinfo.h"
+#include "arch/x86/cpu.h"
 #include "base/types.h"
 
 struct fpu_state;
@@ -64,6 +65,7 @@ struct vcpu_guest {
 #define VG_DIRTY_DR6	(1u << 5)
 #define VG_DIRTY_CR0	(1u << 6)
 #define VG_DIRTY_CR4	(1u << 7)
+#define VG_DIRTY_CR2	(1u << 8)
 
 /* Exit reasons in vendor-neutral form. */
 enum vexit_reason {
@@ -74,6 +76,8 @@ enum vexit_reason {
 	VEXIT_IDTR_WRITE,		/* LIDT */
 	VEXIT_INIT,			/* an INIT signal reached this CPU */
 	VEXIT_NMI,			/* an NMI (the hypervisor's IPI) */
+	VEXIT_DESC_TABLE,		/* SGDT, SIDT, LGDT, SLDT, STR, LLDT, LTR
+					 * (VT-x, under the lock: u.dt) */
 	VEXIT_OTHER,
 	VEXIT_COUNT
 };
@@ -111,11 +115,39 @@ struct vexit {
 			unsigned dr;		/* 0..15 */
 			bool write;		/* MOV DRn, reg */
 		} dr;
+		/* VEXIT_DESC_TABLE: the instruction (VDT_*), its operand (a
+		 * linear address, or a GPR for SLDT, STR, LLDT), and the
+		 * registers a store reads or LLDT needs (Intel SDM Vol. 3C
+		 * 28.2.5 tables 28-10 and 28-11 give the operand). */
+		struct {
+			unsigned op;		/* VDT_* */
+			bool mem;		/* operand in memory at @gva */
+			unsigned gpr;		/* else this GPR (0..15) */
+			uint64_t gva;		/* linear, segment base added */
+			uint64_t table_base;	/* SGDT: GDTR; SIDT: IDTR */
+			uint16_t table_limit;
+			uint16_t sel;		/* SLDT: LDTR; STR: TR */
+			uint64_t gdtr_base;	/* for LLDT's descriptor */
+			uint16_t gdtr_limit;
+		} dt;
 	} u;
 };
 
+/* VEXIT_DESC_TABLE's instructions (the encoding of VT-x's instruction
+ * identity: 0-3 with exit 46, 4-7 with exit 47).  LIDT comes as
+ * VEXIT_IDTR_WRITE on every backend. */
+#define VDT_SGDT	0u
+#define VDT_SIDT	1u
+#define VDT_LGDT	2u
+#define VDT_SLDT	4u
+#define VDT_STR		5u
+#define VDT_LLDT	6u
+#define VDT_LTR		7u
+
 /* Intercepts the core switches on and off at run time. */
-/* VINT_PINS: CR0 and CR4 writes and LIDT (the kernel-integrity lock). */
+/* VINT_PINS: CR0 and CR4 writes and LIDT (the kernel-integrity lock); on
+ * VT-x, whose descriptor-table exiting takes all eight of SGDT ... LTR,
+ * also VEXIT_DESC_TABLE. */
 enum vintercept { VINT_CR3_WRITE, VINT_HLT, VINT_PINS };
 
 struct vcpu {
@@ -183,6 +215,12 @@ struct vcpu_ops {
 		       uint32_t error);
 	/* Flush the guest's TLB (all its translations) before the next entry. */
 	void (*flush_tlb)(struct vcpu *v);
+	/* LDTR := @sel with the descriptor's @base, @limit (bytes - 1) and
+	 * access rights @ar (type, S, DPL, P in 7:0; AVL, L, D/B, G in
+	 * 15:12; 0: unusable, a null selector).  Only backends that report
+	 * VEXIT_DESC_TABLE have it (VT-x); NULL elsewhere. */
+	void (*set_ldtr)(struct vcpu *v, uint16_t sel, uint64_t base,
+			 uint32_t limit, uint16_t ar);
 	/* Turn an intercept on or off. */
 	void (*intercept)(struct vcpu *v, enum vintercept what, bool on);
 	/* Intercept guest IN/OUT to I/O port @port (one byte-wide port). */
@@ -216,5 +254,32 @@ struct vcpu_ops {
 /* Stop the guest for good: log @why and the guest state, then halt this
  * CPU.  Only for a state the hypervisor cannot continue from. */
 __attribute__((noreturn)) void vcpu_stop(struct vcpu *v, const char *why);
+
+/*
+ * @b = the state of a CPU after INIT and a start-up IPI with @vector
+ * (0..255), in the loader's guest-state shape (Intel SDM Vol. 3A 9.1.1
+ * table 9-1 and 8.4.4.1; AMD APM Vol. 2, 14.1.3): real mode at
+ * @vector:0000 (CS base @vector << 12), the data segments 0, GDTR and
+ * IDTR 0 with 64 KiB limits, CR0/PAT/RFLAGS as after reset, CR3, CR4 and
+ * EFER 0.  Each backend's sipi() puts it into its control block with
+ * the same routine that puts the boot CPU's state there; FS, GS, LDTR,
+ * TR and what the shape does not hold are the backend's.
+ */
+static inline void vcpu_sipi_state(struct bi_guest_state *b, unsigned vector)
+{
+	const struct bi_segment data = { 0, CPU_RESET_AR_DATA,
+					 CPU_RESET_SEG_LIMIT, 0 };
+
+	*b = (struct bi_guest_state){
+		.cr0 = CPU_RESET_CR0,
+		.pat = CPU_RESET_PAT,
+		.rflags = CPU_RESET_RFLAGS,
+		.gdtr_limit = CPU_RESET_SEG_LIMIT,
+		.idtr_limit = CPU_RESET_SEG_LIMIT,
+		.es = data, .ss = data, .ds = data,
+		.cs = { (uint16_t)(vector << 8), CPU_RESET_AR_CODE,
+			CPU_RESET_SEG_LIMIT, (uint64_t)vector << 12 },
+	};
+}
 
 #endif /* ARCH_X86_VCPU_H */

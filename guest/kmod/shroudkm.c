@@ -85,6 +85,13 @@
  *               echo lidt > .../poke
  *             SIDT, then LIDT of the same value under an exception fixup:
  *             "shroudkm: poke lidt done=yes|no".
+ *               echo dtstore > .../poke
+ *             SGDT, SIDT, SLDT and STR to memory, SLDT and STR to a 32-bit
+ *             register, then LLDT of the LDT selector read (on VT-x
+ *             under the lock each is an exit the hypervisor emulates):
+ *             "shroudkm: poke dtstore gdt=BASE/LIMIT idt=BASE/LIMIT
+ *             ldt=MEM/REG tr=MEM/REG" (hex; the same before and after
+ *             the lock, or the emulation is wrong).
  */
 #include <linux/errno.h>
 #include <linux/irqflags.h>
@@ -543,6 +550,25 @@ static int poke_set(const char *val, const struct kernel_param *kp)
 		pr_info("shroudkm: poke lidt done=%s\n", done ? "yes" : "no");
 		return 0;
 	}
+	if (sysfs_streq(val, "dtstore")) {
+		struct desc_ptr g, i;
+		u16 ldt_m = 0xffff, tr_m = 0xffff;
+		unsigned long ldt_r = ~0ul, tr_r = ~0ul;
+
+		local_irq_save(flags);
+		asm volatile("sgdt %0" : "=m"(g));
+		asm volatile("sidt %0" : "=m"(i));
+		asm volatile("sldt %0" : "=m"(ldt_m));
+		asm volatile("str %0" : "=m"(tr_m));
+		asm volatile("sldt %k0" : "+r"(ldt_r));
+		asm volatile("str %k0" : "+r"(tr_r));
+		asm volatile("lldt %w0" : : "r"(ldt_m));
+		local_irq_restore(flags);
+		pr_info("shroudkm: poke dtstore gdt=%lx/%x idt=%lx/%x ldt=%x/%lx "
+			"tr=%x/%lx\n", g.address, g.size, i.address, i.size,
+			ldt_m, ldt_r, tr_m, tr_r);
+		return 0;
+	}
 	if (sysfs_streq(val, "lstar")) {
 		u64 old, now = 0;
 		int rc;
@@ -589,7 +615,12 @@ static const struct kernel_param_ops poke_ops = { .set = poke_set };
 module_param_cb(poke, &poke_ops, NULL, 0200);
 MODULE_PARM_DESC(poke, "stay: 'text' patches a byte of kernel text, 'smep' and 'wp' clear CR4.SMEP / CR0.WP");
 
-static int __init shroudkm_init(void)
+/* Not __init: a module's init section is freed by a workqueue some time
+ * after it loads (do_free_init), and a kernel locked in between
+ * (shroudctl klock) still counts those frames as its text, so the free's
+ * clearing of them is refused (#GP, an oops in the kworker).  With no
+ * init section this test module leaves nothing to free. */
+static int shroudkm_init(void)
 {
 	int rc;
 

@@ -15,16 +15,34 @@
 #   owner MODE result ...     the owner's own check (bad=0: it computed
 #                             right) after SIGTERM
 #   smoke: done
-# usage: smoke.sh [MIB] [PAGES] [hv]   (hv: stop after the hvscan)
+# usage: smoke.sh [MIB] [PAGES] [hv|smp]   (hv: stop after the hvscan)
+# smp (a machine with 2 CPUs): no hvscan; "nproc=N", each CPU's status
+# ("status cpuC on=C rc=N": on, the CPU it ran on), the owners run 2 threads (pinned to CPU 0 and 1
+# by stress mt) and root scans them from each CPU ("owner MODE memscan
+# cpuC ..."), then the stale-translation attacker: an owner thread on
+# CPU 0 thrashing its working set (RACE pages) while shroudkm on CPU 1
+# reads its frames through the direct map, interrupts off
+# ("physread MODE shroudkm: physread pages=N reads=R hits=H ...").
 mib=${1:-32}
 pages=${2:-16}
 only=${3:-}
 canary=SHROUD-HV-CANARY
 
 shroudctl status; echo "status_rc=$?"
+if [ "$only" = smp ]; then
+	echo "nproc=$(nproc)"
+	for c in 0 1; do
+		echo "status cpu$c" $(taskset -c $c sh -c 'echo on=$(cut -d" " \
+			-f39 /proc/self/stat); shroudctl status >/dev/null;
+			echo rc=$?')
+	done
+	threads=2; scan_cpus="0 1"
+else
+	threads=1; scan_cpus=
+fi
 
 size=$(printf '%x' $((mib * 1048576)))
-range=$(awk -v want="$size" '$3 == "Reserved" {
+[ "$only" = smp ] || range=$(awk -v want="$size" '$3 == "Reserved" {
 	split($1, r, "-");
 	if (sprintf("%x", ("0x" r[2]) - ("0x" r[1]) + 1) == want)
 		print r[1], r[2] }' /proc/iomem | head -n 1)
@@ -41,7 +59,7 @@ if [ -n "$range" ]; then
 	echo "hvscan start=$(printf '0x%x' $start) end=$(printf '0x%x' $end)" \
 		"bytes=$(wc -c < /tmp/hv.bin) hits=$hits nonzero=$nonzero"
 	rm -f /tmp/hv.bin
-else
+elif [ "$only" != smp ]; then
 	echo "hvscan none: no Reserved range of $mib MiB"
 fi
 
@@ -50,11 +68,12 @@ if [ "$only" = hv ]; then
 	exit 0
 fi
 
-# owner MODE EXTRA: start, wait for its ready line (bounded), scan, stop.
-owner() {
-	mode=$1; shift
+# launch MODE THREADS PAGES EXTRA: an owner in the background, wait for its
+# ready line (bounded); sets pid, line, addr, len.
+launch() {
+	mode=$1; nthreads=$2; npages=$3; shift 3
 	rm -f /tmp/$mode.out
-	stress mt --threads 1 --seconds 600 --pages "$pages" "$@" \
+	stress mt --threads "$nthreads" --seconds 600 --pages "$npages" "$@" \
 		> /tmp/$mode.out 2>&1 &
 	pid=$!
 	n=0
@@ -67,12 +86,48 @@ owner() {
 	[ -n "$line" ] || sed "s/^/owner $mode output: /" /tmp/$mode.out
 	addr=$(echo "$line" | sed -n 's/.* addr=0x\([0-9a-f]*\).*/\1/p')
 	len=$(echo "$line" | sed -n 's/.* len=\([0-9]*\).*/\1/p')
-	if [ -n "$addr" ]; then
+}
+
+# stop MODE: SIGTERM the owner, print its result line.
+stop() {
+	kill $pid 2>/dev/null; wait $pid
+	echo "owner $1 result $(grep '^stress: mt' /tmp/$1.out)"
+}
+
+# owner MODE EXTRA: start, scan (from each of scan_cpus, if any), stop.
+owner() {
+	mode=$1; shift
+	launch $mode $threads "$pages" "$@"
+	if [ -n "$addr" ] && [ -z "$scan_cpus" ]; then
 		memscan --range "$addr" "$len" $pid | sed "s/^/owner $mode memscan /"
 	fi
-	kill $pid 2>/dev/null; wait $pid
-	echo "owner $mode result $(grep '^stress: mt' /tmp/$mode.out)"
+	for c in $scan_cpus; do
+		[ -n "$addr" ] || break
+		taskset -c $c memscan --range "$addr" "$len" $pid |
+			sed "s/^/owner $mode memscan cpu$c /"
+	done
+	stop $mode
 }
+
+# physread MODE EXTRA: the stale-translation attacker against an owner on
+# CPU 0 whose working set thrashes (race pages against W = 8).
+race=32
+physread() {
+	mode=$1; shift
+	launch $mode 1 $race "$@"
+	if [ -n "$addr" ]; then
+		dmesg -c >/dev/null
+		taskset -c 1 insmod /lib/shroudkm.ko test=physread pid=$pid \
+			addr=$addr len=$len read_ms=100
+		dmesg | grep 'shroudkm: physread' | sed "s/^.*shroudkm:/physread $mode shroudkm:/"
+	fi
+	stop $mode
+}
+
 owner prot
 owner plain --no-protect
+if [ "$only" = smp ]; then
+	physread rprot
+	physread rplain --no-protect
+fi
 echo "smoke: done"

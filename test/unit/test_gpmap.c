@@ -602,6 +602,36 @@ static void test_ept_memtypes(void **state)
 	vmx_ept_set_mtrrs(&s);
 }
 
+/* gpmap_guest_may: what the guest may read or write itself in this view,
+ * for the host's emulated accesses; identity leaves at every level, 4 KiB
+ * leaves with fewer rights or another HPA, not-present, hidden. */
+static void test_guest_may(void **state)
+{
+	const struct fmt_case *c = fc(state);
+	const uint64_t g = 0x12345000, hid = 2 * SZ_1G;
+	struct gpmap m;
+
+	build(&m, c, 2 * SZ_1G + 2 * SZ_2M, 3);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(0x1000), GPM_R), 1);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(SZ_1G + 0x5000),
+					 GPM_R | GPM_W), 1);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(0x1000), 0), 0);
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(g), mk_hpa(g), GPM_R | GPM_X),
+			 0);
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(g + 0x1000), mk_hpa(0x999000),
+				      GPM_R | GPM_W), 0);
+	assert_int_equal(gpmap_map_4k(&m, mk_gpa(g + 0x2000), mk_hpa(g + 0x2000),
+				      0), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(g + 0x10), GPM_R), 1);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(g + 0x10), GPM_W), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(g + 0x1000), GPM_R), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(g + 0x2000), GPM_R), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(g + 0x3000), GPM_W), 1);
+	assert_int_equal(gpmap_hide(&m, mk_gpa(hid), SZ_2M), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(hid + 0x3000), GPM_R), 0);
+	assert_int_equal(gpmap_guest_may(&m, mk_gpa(hid + SZ_2M), GPM_W), 1);
+}
+
 #define BOTH(f) \
 	cmocka_unit_test_prestate(f, (void *)&npt), \
 	cmocka_unit_test_prestate(f, (void *)&ept)
@@ -622,6 +652,7 @@ int main(void)
 		BOTH(test_misaligned),
 		BOTH(test_out_of_frames),
 		BOTH(test_flush_hook),
+		BOTH(test_guest_may),
 		cmocka_unit_test(test_mtrr_type),
 		cmocka_unit_test(test_ept_memtypes),
 	};

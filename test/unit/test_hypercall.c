@@ -833,6 +833,8 @@ static void test_klock_and_pins(void **state)
 					0x5678), -ENG_EPERM);
 	assert_int_equal(prot_idtr_write(&k), -ENG_EPERM);
 	klock_system_events(&k, &u);
+	/* VT-x's LGDT and LTR under the lock: refused like LIDT */
+	assert_int_equal(prot_dt_load(&k, "LGDT (GDTR pinned)"), -ENG_EPERM);
 }
 
 static void test_npf_confidential_unmapped_only(void **state)

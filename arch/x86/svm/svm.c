@@ -93,10 +93,10 @@ static void seg_from_bi(struct vmcb_seg *d, const struct bi_segment *s)
 	d->base = s->base;
 }
 
-static void init_guest_state(struct vmcb_save *g, const struct boot_info *bi)
+/* The guest-state fields @b holds, into the save area @g (the boot CPU's
+ * state from the loader, or vcpu_sipi_state's reset state). */
+static void put_guest_state(struct vmcb_save *g, const struct bi_guest_state *b)
 {
-	const struct bi_guest_state *b = &bi->guest;
-
 	seg_from_bi(&g->es, &b->es);
 	seg_from_bi(&g->cs, &b->cs);
 	seg_from_bi(&g->ss, &b->ss);
@@ -111,8 +111,8 @@ static void init_guest_state(struct vmcb_save *g, const struct boot_info *bi)
 	g->cr3 = b->cr3;
 	g->cr4 = b->cr4;
 	g->cr2 = 0;
-	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;		/* and it stays so: MOV DR is emulated */
+	g->dr6 = CPU_RESET_DR6;
+	g->dr7 = CPU_RESET_DR7;	/* and it stays so: MOV DR is emulated */
 	g->rflags = b->rflags;
 	g->rip = b->rip;
 	g->rsp = b->rsp;
@@ -202,7 +202,7 @@ static int svm_init(struct vcpu *v, const struct boot_info *bi)
 	rc = init_control(v, bi->log_port);
 	if (rc)
 		return rc;
-	init_guest_state(&s->vmcb->save, bi);
+	put_guest_state(&s->vmcb->save, &bi->guest);
 	svm_decode_exit(v);	/* v->g from the initial state */
 	v->exit.reason = VEXIT_OTHER;
 	return 0;
@@ -228,26 +228,15 @@ static void svm_sipi(struct vcpu *v, unsigned vector)
 {
 	struct vmcb *m = to_svm(v)->vmcb;
 	struct vmcb_save *g = &m->save;
-	uint64_t pat = 0x0007040600070406ull;
+	struct bi_guest_state b;
 
+	vcpu_sipi_state(&b, vector);
 	memset(g, 0, sizeof(*g));
-	seg_set(&g->cs, (uint16_t)(vector << 8), 0x9b, 0xffff,
-		(uint64_t)vector << 12);
-	seg_set(&g->ds, 0, 0x93, 0xffff, 0);
-	seg_set(&g->es, 0, 0x93, 0xffff, 0);
-	seg_set(&g->ss, 0, 0x93, 0xffff, 0);
-	seg_set(&g->fs, 0, 0x93, 0xffff, 0);
-	seg_set(&g->gs, 0, 0x93, 0xffff, 0);
-	seg_set(&g->ldtr, 0, 0x82, 0xffff, 0);
-	seg_set(&g->tr, 0, 0x8b, 0xffff, 0);
-	g->gdtr.limit = 0xffff;
-	g->idtr.limit = 0xffff;
-	g->cr0 = 0x60000010;		/* CD, NW, ET */
-	g->efer = EFER_SVME;		/* the guest's EFER is 0 */
-	g->rflags = 0x2;
-	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;
-	g->g_pat = pat;
+	put_guest_state(g, &b);
+	seg_set(&g->fs, 0, CPU_RESET_AR_DATA, CPU_RESET_SEG_LIMIT, 0);
+	seg_set(&g->gs, 0, CPU_RESET_AR_DATA, CPU_RESET_SEG_LIMIT, 0);
+	seg_set(&g->ldtr, 0, CPU_RESET_AR_LDT, CPU_RESET_SEG_LIMIT, 0);
+	seg_set(&g->tr, 0, CPU_RESET_AR_TSS, CPU_RESET_SEG_LIMIT, 0);
 	m->ctl.event_inj = 0;
 	m->ctl.int_shadow = 0;
 	m->ctl.vintr = 0;
@@ -298,6 +287,8 @@ static void write_back(struct vcpu *v)
 		g->cr0 = v->g.cr0;
 	if (d & VG_DIRTY_CR4)
 		g->cr4 = v->g.cr4;
+	if (d & VG_DIRTY_CR2)
+		g->cr2 = v->g.cr2;
 	v->g.dirty = 0;
 }
 

@@ -30,8 +30,11 @@
  * VMX has no GIF; vmx_host_nmi() records it so that the entry gates of
  * vmx_asm.S do not enter the guest over it.
  *
- * Not yet on VT-x: the LIDT pin of the kernel-integrity lock
- * (descriptor-table exiting would also trap SGDT/SIDT/LGDT).
+ * The LIDT pin of the kernel-integrity lock: VT-x has no LIDT exit of its
+ * own; descriptor-table exiting (25.1.3), on only while the lock is,
+ * takes SGDT, SIDT, LGDT, LIDT, SLDT, STR, LLDT and LTR alike.  The
+ * decoder gives the core the operand (vmx_exit.c), which emulates the
+ * stores and LLDT and refuses LIDT, LGDT and LTR (core/vexit.c).
  */
 #include "arch/x86/vmx/vmx_vcpu.h"
 #include "arch/x86/backend.h"
@@ -470,10 +473,10 @@ static void put_efer(uint64_t efer)
 		      e | ENTRY_IA32E_MODE : e);
 }
 
-static void init_guest_state(struct vcpu *v, const struct boot_info *bi)
+/* The guest-state fields @b holds, into the current VMCS (the boot CPU's
+ * state from the loader, or vcpu_sipi_state's reset state). */
+static void put_guest_state(struct vcpu *v, const struct bi_guest_state *b)
 {
-	const struct bi_guest_state *b = &bi->guest;
-
 	guest_seg(SEG_ES, b->es.selector, b->es.limit, b->es.ar, b->es.base);
 	guest_seg(SEG_CS, b->cs.selector, b->cs.limit, b->cs.ar, b->cs.base);
 	guest_seg(SEG_SS, b->ss.selector, b->ss.limit, b->ss.ar, b->ss.base);
@@ -487,7 +490,7 @@ static void init_guest_state(struct vcpu *v, const struct boot_info *bi)
 	(void)vmwrite(VMCS_GUEST_CR3, b->cr3);
 	put_efer(b->efer);
 	(void)vmwrite(VMCS_GUEST_PAT, b->pat);
-	(void)vmwrite(VMCS_GUEST_DR7, 0x400);	/* stays so: MOV DR exits */
+	(void)vmwrite(VMCS_GUEST_DR7, CPU_RESET_DR7); /* stays: MOV DR exits */
 	(void)vmwrite(VMCS_GUEST_RFLAGS, b->rflags);
 	(void)vmwrite(VMCS_GUEST_RIP, b->rip);
 	(void)vmwrite(VMCS_GUEST_RSP, b->rsp);
@@ -534,7 +537,7 @@ static int vmx_init(struct vcpu *v, const struct boot_info *bi)
 	rc = init_control(v, bi->log_port);
 	if (rc)
 		return rc;
-	init_guest_state(v, bi);
+	put_guest_state(v, &bi->guest);
 	vmx_decode_guest(v);
 	v->exit.reason = VEXIT_OTHER;
 	return 0;
@@ -567,12 +570,21 @@ static void write_back(struct vcpu *v)
 		put_efer(v->g.efer);
 	if (d & VG_DIRTY_DR6)
 		__asm__ volatile("mov %0, %%dr6" ::"r"(v->g.dr6));
+	if (d & VG_DIRTY_CR2)	/* no VMCS field: the CPU's own (27.3) */
+		__asm__ volatile("mov %0, %%cr2" ::"r"(v->g.cr2));
 	if ((d & VG_DIRTY_CR0) || x->masks_changed)
 		put_cr0(v->g.cr0);
 	if ((d & VG_DIRTY_CR4) || x->masks_changed)
 		put_cr4(v->g.cr4);
 	if (x->masks_changed) {
 		put_masks(x, x->pins);
+		/* LIDT has no exit of its own: descriptor-table exiting
+		 * takes the eight SGDT ... LTR (25.1.3), which the core
+		 * emulates or refuses (VEXIT_DESC_TABLE) */
+		if (vmx_ctl.desc_exit)
+			(void)vmwrite(VMCS_PROC_CTLS2, x->pins ?
+				      vmx_ctl.proc2 | PROC2_DESC_TABLE_EXITING :
+				      vmx_ctl.proc2);
 		x->masks_changed = false;
 	}
 	v->g.dirty = 0;
@@ -753,11 +765,10 @@ static void vmx_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r)
 }
 
 /*
- * The state of a CPU after INIT and a start-up IPI with @vector (Intel
- * SDM Vol. 3A 9.1.1 table 9-1, 8.4.4.1 for CS): real mode, CS =
- * vector << 8 with base vector << 12, IP 0, the other segments 0 with
- * 64 KiB limits, CR0 = 0x60000010 (CD, NW, ET), EDX = the CPUID
- * signature.  Unrestricted guest runs it as is (26.3.1.1); the VMX-fixed
+ * The state of a CPU after INIT and a start-up IPI with @vector
+ * (vcpu_sipi_state, plus FS, GS, LDTR, TR, SYSENTER, DEBUGCTL, CR2 and
+ * EDX = the CPUID signature; Intel SDM Vol. 3A 9.1.1 table 9-1).
+ * Unrestricted guest runs real mode as is (26.3.1.1); the VMX-fixed
  * bits (CR0.NE, CR4.VMXE) stay in the hardware and the guest reads its
  * own values through the shadows.  Any event pending for injection is
  * dropped, and the TLB is flushed at the next entry.
@@ -765,38 +776,20 @@ static void vmx_cpuid(uint32_t leaf, uint32_t subleaf, struct cpuid_out *r)
 static void vmx_sipi(struct vcpu *v, unsigned vector)
 {
 	struct vmx_vcpu *x = to_vmx(v);
-	unsigned i;
+	struct bi_guest_state b;
 
-	guest_seg(SEG_CS, (uint16_t)(vector << 8), 0xffff, 0x9b,
-		  (uint64_t)vector << 12);
-	for (i = 0; i <= SEG_GS; i++)
-		if (i != SEG_CS)
-			guest_seg(i, 0, 0xffff, 0x93, 0);
-	guest_seg(SEG_LDTR, 0, 0xffff, 0x82, 0);
-	guest_seg(SEG_TR, 0, 0xffff, 0x8b, 0);
-	(void)vmwrite(VMCS_GUEST_GDTR_BASE, 0);
-	(void)vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
-	(void)vmwrite(VMCS_GUEST_IDTR_BASE, 0);
-	(void)vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-	put_cr0(0x60000010);
-	put_cr4(0);
-	(void)vmwrite(VMCS_GUEST_CR3, 0);
-	put_efer(0);
-	(void)vmwrite(VMCS_GUEST_PAT, 0x0007040600070406ull);
-	(void)vmwrite(VMCS_GUEST_DR7, 0x400);
-	(void)vmwrite(VMCS_GUEST_RFLAGS, 0x2);
-	(void)vmwrite(VMCS_GUEST_RIP, 0);
-	(void)vmwrite(VMCS_GUEST_RSP, 0);
+	vcpu_sipi_state(&b, vector);
+	put_guest_state(v, &b);
+	guest_seg(SEG_FS, 0, CPU_RESET_SEG_LIMIT, CPU_RESET_AR_DATA, 0);
+	guest_seg(SEG_GS, 0, CPU_RESET_SEG_LIMIT, CPU_RESET_AR_DATA, 0);
+	guest_seg(SEG_LDTR, 0, CPU_RESET_SEG_LIMIT, CPU_RESET_AR_LDT, 0);
+	guest_seg(SEG_TR, 0, CPU_RESET_SEG_LIMIT, CPU_RESET_AR_TSS, 0);
 	(void)vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	(void)vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
 	(void)vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
 	(void)vmwrite(VMCS_GUEST_DEBUGCTL, 0);
-	(void)vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	(void)vmwrite(VMCS_GUEST_ACTIVITY, 0);
-	(void)vmwrite(VMCS_GUEST_PENDING_DBG, 0);
 	(void)vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	__asm__ volatile("mov %0, %%cr2" ::"r"(0ull));
-	x->rax = 0;
 	memset(&v->gpr, 0, sizeof(v->gpr));
 	v->gpr.rdx = cpuid(1).eax;	/* family, model, stepping */
 	x->flush = true;
@@ -822,6 +815,14 @@ static int vmx_init_ap(struct vcpu *v, uint16_t log_port)
 	return 0;
 }
 
+/* vcpu_ops.set_ldtr (LLDT, emulated by the core). */
+static void vmx_set_ldtr(struct vcpu *v, uint16_t sel, uint64_t base,
+			 uint32_t limit, uint16_t ar)
+{
+	(void)v;
+	guest_seg(SEG_LDTR, sel, limit, ar, base);
+}
+
 static const uint8_t op_vmcall[] = { 0x0f, 0x01, 0xc1 };
 
 const struct vcpu_ops vmx_vcpu_ops = {
@@ -836,6 +837,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.dump = vmx_dump,
 	.inject = vmx_inject,
 	.flush_tlb = vmx_flush_tlb,
+	.set_ldtr = vmx_set_ldtr,
 	.intercept = vmx_intercept,
 	.intercept_port = vmx_intercept_port,
 	.msr = vmx_msr,

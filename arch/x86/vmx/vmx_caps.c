@@ -91,6 +91,8 @@ int vmx_controls_compute(const struct vmx_caps *c, struct vmx_controls *o,
 	o->rdtscp = !!(o->proc2 & PROC2_RDTSCP);
 	o->invpcid = !!(o->proc2 & PROC2_INVPCID);
 	o->xsaves = !!(o->proc2 & PROC2_XSAVES);
+	/* switched at run time with the kernel-integrity lock (vmx.c) */
+	o->desc_exit = !!((c->procbased2 >> 32) & PROC2_DESC_TABLE_EXITING);
 	o->ept_ad = !!(ept & EPT_CAP_AD);
 	o->ept_1g = !!(ept & EPT_CAP_1G);
 	o->invept_single = !!(ept & EPT_CAP_INVEPT_SINGLE);

@@ -55,6 +55,7 @@
 #define PROC_SECONDARY			(1u << 31)
 /* Secondary processor-based VM-execution controls (table 24-7). */
 #define PROC2_EPT			(1u << 1)
+#define PROC2_DESC_TABLE_EXITING	(1u << 2)
 #define PROC2_RDTSCP			(1u << 3)
 #define PROC2_VPID			(1u << 5)
 #define PROC2_UNRESTRICTED_GUEST	(1u << 7)
@@ -107,6 +108,7 @@ struct vmx_controls {
 	bool ept_1g;		/* 1 GiB EPT leaves */
 	bool invept_single;	/* INVEPT type 1, else type 2 (all) */
 	bool rdtscp, invpcid, xsaves;	/* the guest may run them */
+	bool desc_exit;		/* descriptor-table exiting may be set */
 };
 
 /*

@@ -77,10 +77,75 @@ static bool insn_exit(uint32_t basic)
 	case VMX_EXIT_HLT: case VMX_EXIT_INVD: case VMX_EXIT_XSETBV:
 	case VMX_EXIT_DR_ACCESS: case VMX_EXIT_CR_ACCESS:
 	case VMX_EXIT_RDMSR: case VMX_EXIT_WRMSR:
+	case VMX_EXIT_GDTR_IDTR: case VMX_EXIT_LDTR_TR:
 		return true;
 	default:
 		return false;
 	}
+}
+
+/* GPR @i (0..15, the SDM's register numbering) at this exit. */
+static uint64_t gpr_value(const struct vcpu *v, unsigned i)
+{
+	const uint64_t r[16] = {
+		v->g.rax, v->gpr.rcx, v->gpr.rdx, v->gpr.rbx, v->g.rsp,
+		v->gpr.rbp, v->gpr.rsi, v->gpr.rdi, v->gpr.r8, v->gpr.r9,
+		v->gpr.r10, v->gpr.r11, v->gpr.r12, v->gpr.r13, v->gpr.r14,
+		v->gpr.r15,
+	};
+
+	return r[i & 15u];
+}
+
+/* The VM-exit instruction-information field of exits 46 and 47 (Intel
+ * SDM Vol. 3C 28.2.5, tables 28-10 and 28-11). */
+#define II_SCALE(i)		((i) & 3u)
+#define II_REG1(i)		(((i) >> 3) & 0xfu)
+#define II_ADDR_SIZE(i)		(((i) >> 7) & 7u)	/* 0: 16, 1: 32, 2: 64 */
+#define II_REG_OPERAND		(1u << 10)		/* exit 47 only */
+#define II_SEG(i)		(((i) >> 15) & 7u)
+#define II_INDEX(i)		(((i) >> 18) & 0xfu)
+#define II_NO_INDEX		(1u << 22)
+#define II_BASE(i)		(((i) >> 23) & 0xfu)
+#define II_NO_BASE		(1u << 27)
+#define II_IDENTITY(i)		(((i) >> 28) & 3u)
+
+/* A descriptor-table exit into u.dt: the operand's linear address
+ * (segment base + base + index * scale + displacement, at the address
+ * size; in 64-bit mode only FS and GS have a base, 3.3.7.1) or its
+ * register, and the registers the core's emulation reads. */
+static void decode_desc_table(struct vcpu *v, uint32_t basic, uint64_t q)
+{
+	struct vexit *x = &v->exit;
+	uint32_t ii = (uint32_t)vmread(VMCS_EXIT_INSN_INFO);
+	unsigned seg = II_SEG(ii), asz = II_ADDR_SIZE(ii);
+	uint64_t ea = q;
+
+	x->u.dt.op = II_IDENTITY(ii) + (basic == VMX_EXIT_LDTR_TR ? 4u : 0u);
+	x->u.dt.mem = !(basic == VMX_EXIT_LDTR_TR && (ii & II_REG_OPERAND));
+	x->u.dt.gpr = II_REG1(ii);
+	if (!(ii & II_NO_BASE))
+		ea += gpr_value(v, II_BASE(ii));
+	if (!(ii & II_NO_INDEX))
+		ea += gpr_value(v, II_INDEX(ii)) << II_SCALE(ii);
+	if (asz == 0)
+		ea &= 0xffffu;
+	else if (asz == 1)
+		ea &= 0xffffffffu;
+	if (!v->g.cs_long || seg == SEG_FS || seg == SEG_GS)
+		ea += vmread(VMCS_GUEST_ES_BASE + 2 * seg);
+	x->u.dt.gva = v->g.cs_long ? ea : (uint32_t)ea;
+	x->u.dt.table_base = vmread(x->u.dt.op == VDT_SIDT ?
+				    VMCS_GUEST_IDTR_BASE : VMCS_GUEST_GDTR_BASE);
+	x->u.dt.table_limit = (uint16_t)vmread(x->u.dt.op == VDT_SIDT ?
+					       VMCS_GUEST_IDTR_LIMIT :
+					       VMCS_GUEST_GDTR_LIMIT);
+	x->u.dt.sel = (uint16_t)vmread(x->u.dt.op == VDT_STR ?
+				       VMCS_GUEST_TR_SEL : VMCS_GUEST_LDTR_SEL);
+	x->u.dt.gdtr_base = vmread(VMCS_GUEST_GDTR_BASE);
+	x->u.dt.gdtr_limit = (uint16_t)vmread(VMCS_GUEST_GDTR_LIMIT);
+	/* LIDT is the one all backends report alike */
+	x->reason = x->u.dt.op == 3u ? VEXIT_IDTR_WRITE : VEXIT_DESC_TABLE;
 }
 
 void vmx_decode_exit(struct vcpu *v)
@@ -130,6 +195,10 @@ void vmx_decode_exit(struct vcpu *v)
 	case VMX_EXIT_DR_ACCESS:
 		x->u.dr.dr = (unsigned)(q & 7u);
 		x->u.dr.write = !(q & (1u << 4));	/* 0: MOV to DR */
+		break;
+	case VMX_EXIT_GDTR_IDTR:
+	case VMX_EXIT_LDTR_TR:
+		decode_desc_table(v, basic, q);
 		break;
 	case VMX_EXIT_CR_ACCESS:
 		x->u.cr.cr = (unsigned)(q & 0xfu);
