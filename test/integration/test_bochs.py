@@ -85,19 +85,23 @@ def hvscan(out):
     return [int(g, 0) for g in m.groups()]
 
 
-def owner(out, mode):
-    """ready fields, {method: memscan fields}, result fields of MODE."""
+def owner(out, mode, cpus=None):
+    """ready fields, {method: memscan fields}, result fields of MODE; with
+    CPUS (a 2-CPU smoke, "owner MODE memscan cpuC ..."), the scans keyed
+    by (cpu, method) for each of CPUS."""
     def fields(s):
         return dict(re.findall(r"(\w+)=(\S+)", s))
     ready = re.search(r"^owner %s ready .*?: (stress: ready .*)$" % mode,
                       out, re.M)
     assert ready, "owner %s did not get ready:\n%s" % (mode, out)
     scans = {}
-    for line in re.findall(r"^owner %s memscan (memscan: .*)$" % mode,
-                           out, re.M):
+    for cpu, line in re.findall(r"^owner %s memscan (?:cpu(\d) )?"
+                                r"(memscan: .*)$" % mode, out, re.M):
         f = fields(line)
-        scans[f["method"]] = f
-    assert set(scans) == {"mem", "vm"}, out
+        scans[(int(cpu), f["method"]) if cpus else f["method"]] = f
+    want = ({(c, m) for c in cpus for m in ("mem", "vm")} if cpus else
+            {"mem", "vm"})
+    assert set(scans) == want, out
     res = re.search(r"^owner %s result (stress: mt .*)$" % mode, out, re.M)
     assert res, out
     return fields(ready.group(1)), scans, fields(res.group(1))
@@ -179,31 +183,12 @@ def test_vmx_two_cpus_every_cpu_under_shroud(vmx2):
         assert "status cpu%d on=%d rc=0" % (c, c) in out, out
 
 
-def owner_scans_per_cpu(out, mode):
-    """owner() of a 2-CPU smoke: ready fields, {(cpu, method): memscan
-    fields}, result fields."""
-    def fields(s):
-        return dict(re.findall(r"(\w+)=(\S+)", s))
-    ready = re.search(r"^owner %s ready .*?: (stress: ready .*)$" % mode,
-                      out, re.M)
-    assert ready, "owner %s did not get ready:\n%s" % (mode, out)
-    scans = {}
-    for cpu, line in re.findall(r"^owner %s memscan cpu(\d) (memscan: .*)$"
-                                % mode, out, re.M):
-        f = fields(line)
-        scans[(int(cpu), f["method"])] = f
-    assert set(scans) == {(c, m) for c in (0, 1) for m in ("mem", "vm")}, out
-    res = re.search(r"^owner %s result (stress: mt .*)$" % mode, out, re.M)
-    assert res, out
-    return fields(ready.group(1)), scans, fields(res.group(1))
-
-
 def test_vmx_two_cpus_mt_owner_unreadable_from_either_cpu(vmx2):
     """A protected owner with a thread on each VT-x CPU (one partition,
     mapped in both CPUs' EPT views while it runs there) computes right,
     and root's scans from CPU 0 and from CPU 1 find none of its markers."""
     b, out = vmx2
-    ready, scans, res = owner_scans_per_cpu(out, "prot")
+    ready, scans, res = owner(out, "prot", cpus=(0, 1))
     assert ready["protected"] == "yes", out
     for key, f in scans.items():
         assert int(f["hits"]) == 0, (key, out)
@@ -214,7 +199,7 @@ def test_vmx_two_cpus_mt_owner_unreadable_from_either_cpu(vmx2):
 
 def test_vmx_two_cpus_mt_owner_control_found(vmx2):
     _, out = vmx2
-    ready, scans, res = owner_scans_per_cpu(out, "plain")
+    ready, scans, res = owner(out, "plain", cpus=(0, 1))
     assert ready["protected"] == "no" and res["cpus"] == "0,1", out
     for c in (0, 1):
         assert any(int(scans[(c, m)]["hits"]) > 0 for m in ("mem", "vm")), (
