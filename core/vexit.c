@@ -56,18 +56,6 @@ static void inject(struct vcpu *v, unsigned vector, bool has_error)
 	v->ops->inject(v, vector, has_error, 0);
 }
 
-static uint64_t *gpr_slot(struct vcpu *v, unsigned gpr)
-{
-	uint64_t *regs[16] = {
-		&v->g.rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &v->g.rsp,
-		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
-		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
-		&v->gpr.r14, &v->gpr.r15,
-	};
-
-	return regs[gpr & 15];
-}
-
 /* The bytes at the guest's RIP for a decoder: as many as are readable,
  * up to INSN_MAX_LEN (an instruction may end just before an unmapped
  * page); the count, or 0 if fewer than @min. */
@@ -383,7 +371,7 @@ static void apic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned access)
 		inject(v, VEC_GP, true);
 		return;
 	}
-	val = st.imm ? st.value : (uint32_t)*gpr_slot(v, st.gpr);
+	val = st.imm ? st.value : (uint32_t)*vcpu_gpr(v, st.gpr);
 	if (reg == APIC_REG_ICR_LO) {
 		uint64_t base = this_pcpu()->apic_guard_gpa;
 		uint32_t dest = *apic_mmio(base, APIC_REG_ICR_HI) >> 24;
@@ -677,7 +665,7 @@ static void exit_cr3_write(struct vcpu *v)
 
 	if (cr_source(v, 3, &gpr, &len))
 		vcpu_stop(v, "cannot decode the CR3 write");
-	val = *gpr_slot(v, gpr);
+	val = *vcpu_gpr(v, gpr);
 	if ((v->g.cr4 & CR4_PCIDE) && (val & CR3_NOFLUSH))
 		val &= ~CR3_NOFLUSH;
 	if (val & CR3_MBZ) {
@@ -727,7 +715,7 @@ static void exit_dr(struct vcpu *v)
 	}
 	if (dr == 4 || dr == 5)
 		dr += 2;
-	slot = gpr_slot(v, gpr);
+	slot = vcpu_gpr(v, gpr);
 	if (wr) {
 		val = v->g.cs_long ? *slot : (uint32_t)*slot;
 		if (dr >= 6 && (val >> 32)) {
@@ -788,7 +776,7 @@ static void exit_cr_pin(struct vcpu *v)
 			return;
 		}
 	} else {
-		val = *gpr_slot(v, gpr);
+		val = *vcpu_gpr(v, gpr);
 		if (!v->g.cs_long)
 			val = (uint32_t)val;
 	}
@@ -865,7 +853,7 @@ static int guest_access(struct vcpu *v, uint64_t gva, void *buf, unsigned n,
 					 "to %s in this view", v->id,
 					 (unsigned long long)at,
 					 write ? "write" : "read");
-			v->ops->inject(v, VEC_GP, true, 0);
+			inject(v, VEC_GP, true);
 			return 1;
 		}
 		len[parts++] = chunk;
@@ -909,7 +897,7 @@ static void emulate_lldt(struct vcpu *v)
 		if (guest_access(v, v->exit.u.dt.gva, &sel, 2, false))
 			return;
 	} else {
-		sel = (uint16_t)*gpr_slot(v, v->exit.u.dt.gpr);
+		sel = (uint16_t)*vcpu_gpr(v, v->exit.u.dt.gpr);
 	}
 	if (!(sel & 0xfffcu)) {
 		v->ops->set_ldtr(v, sel, 0, 0, 0);
@@ -983,7 +971,7 @@ static void exit_desc_table(struct vcpu *v)
 	case VDT_SLDT:
 	case VDT_STR:
 		if (!v->exit.u.dt.mem) {
-			*gpr_slot(v, v->exit.u.dt.gpr) = v->exit.u.dt.sel;
+			*vcpu_gpr(v, v->exit.u.dt.gpr) = v->exit.u.dt.sel;
 			v->g.dirty |= v->exit.u.dt.gpr == 0 ? VG_DIRTY_RAX :
 				      v->exit.u.dt.gpr == 4 ? VG_DIRTY_RSP : 0;
 			set_rip(v, v->g.rip + v->exit.insn_len);

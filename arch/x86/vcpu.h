@@ -255,6 +255,21 @@ struct vcpu_ops {
  * CPU.  Only for a state the hypervisor cannot continue from. */
 __attribute__((noreturn)) void vcpu_stop(struct vcpu *v, const char *why);
 
+/* The guest's GPR @i (0..15, the SDM's register numbering: RAX, RCX, RDX,
+ * RBX, RSP, RBP, RSI, RDI, R8-R15) at this exit.  A write to RAX or RSP
+ * also needs VG_DIRTY_RAX / VG_DIRTY_RSP (they live in v->g). */
+static inline uint64_t *vcpu_gpr(struct vcpu *v, unsigned i)
+{
+	uint64_t *regs[16] = {
+		&v->g.rax, &v->gpr.rcx, &v->gpr.rdx, &v->gpr.rbx, &v->g.rsp,
+		&v->gpr.rbp, &v->gpr.rsi, &v->gpr.rdi, &v->gpr.r8, &v->gpr.r9,
+		&v->gpr.r10, &v->gpr.r11, &v->gpr.r12, &v->gpr.r13,
+		&v->gpr.r14, &v->gpr.r15,
+	};
+
+	return regs[i & 15u];
+}
+
 /*
  * @b = the state of a CPU after INIT and a start-up IPI with @vector
  * (0..255), in the loader's guest-state shape (Intel SDM Vol. 3A 9.1.1

@@ -84,19 +84,6 @@ static bool insn_exit(uint32_t basic)
 	}
 }
 
-/* GPR @i (0..15, the SDM's register numbering) at this exit. */
-static uint64_t gpr_value(const struct vcpu *v, unsigned i)
-{
-	const uint64_t r[16] = {
-		v->g.rax, v->gpr.rcx, v->gpr.rdx, v->gpr.rbx, v->g.rsp,
-		v->gpr.rbp, v->gpr.rsi, v->gpr.rdi, v->gpr.r8, v->gpr.r9,
-		v->gpr.r10, v->gpr.r11, v->gpr.r12, v->gpr.r13, v->gpr.r14,
-		v->gpr.r15,
-	};
-
-	return r[i & 15u];
-}
-
 /* The VM-exit instruction-information field of exits 46 and 47 (Intel
  * SDM Vol. 3C 28.2.5, tables 28-10 and 28-11). */
 #define II_SCALE(i)		((i) & 3u)
@@ -125,9 +112,9 @@ static void decode_desc_table(struct vcpu *v, uint32_t basic, uint64_t q)
 	x->u.dt.mem = !(basic == VMX_EXIT_LDTR_TR && (ii & II_REG_OPERAND));
 	x->u.dt.gpr = II_REG1(ii);
 	if (!(ii & II_NO_BASE))
-		ea += gpr_value(v, II_BASE(ii));
+		ea += *vcpu_gpr(v, II_BASE(ii));
 	if (!(ii & II_NO_INDEX))
-		ea += gpr_value(v, II_INDEX(ii)) << II_SCALE(ii);
+		ea += *vcpu_gpr(v, II_INDEX(ii)) << II_SCALE(ii);
 	if (asz == 0)
 		ea &= 0xffffu;
 	else if (asz == 1)
