@@ -792,8 +792,16 @@ class Boot:
     # -- console, hypervisor log --------------------------------------------
 
     def expect(self, pattern, timeout=DEFAULT_BOOT_TIMEOUT):
-        """Wait for pattern on the guest console (COM1)."""
-        return self.console.expect(pattern, timeout, alive=self.alive)
+        """Wait for pattern on the guest console (COM1).  When the VM ends
+        first, the error carries the hypervisor log's tail too (a reset or
+        a halted hypervisor is explained there, not on the console)."""
+        try:
+            return self.console.expect(pattern, timeout, alive=self.alive)
+        except BootError as e:
+            if self.hv is None or isinstance(e, Timeout):
+                raise
+            raise BootError("%s\n--- hypervisor log tail ---\n%s"
+                            % (e, self.hv.tail())) from None
 
     def expect_hv(self, pattern, timeout=60):
         """Wait for pattern in the hypervisor log (COM2)."""

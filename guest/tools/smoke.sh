@@ -77,12 +77,18 @@ launch() {
 		> /tmp/$mode.out 2>&1 &
 	pid=$!
 	n=0
-	while ! grep -qs '^stress: ready' /tmp/$mode.out && [ $n -lt 600 ] &&
-	      kill -0 $pid 2>/dev/null; do
+	while :; do	# why it stopped: ready, exited or timeout
+		if grep -qs '^stress: ready' /tmp/$mode.out; then
+			why=ready; break
+		elif ! kill -0 $pid 2>/dev/null; then
+			why=exited; break
+		elif [ $n -ge 600 ]; then
+			why=timeout; break
+		fi
 		sleep 1; n=$((n + 1))
 	done
 	line=$(grep '^stress: ready' /tmp/$mode.out)
-	echo "owner $mode ready after ${n}s: $line"
+	echo "owner $mode ready after ${n}s ($why): $line"
 	[ -n "$line" ] || sed "s/^/owner $mode output: /" /tmp/$mode.out
 	addr=$(echo "$line" | sed -n 's/.* addr=0x\([0-9a-f]*\).*/\1/p')
 	len=$(echo "$line" | sed -n 's/.* len=\([0-9]*\).*/\1/p')

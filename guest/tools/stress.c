@@ -38,17 +38,22 @@
  * (default 20), its state in its own protected page.  It prints the ready
  * line, then at the end
  *   stress: mt threads=T passes=P bad=B cpus=C0,C1,... sha256=H
- *           [bad_thread=I bad_page=K bad_zeros=Z bad_chars=C ...]
+ *           [moved=M bad_thread=I bad_page=K bad_zeros=Z bad_chars=C
+ *           bad_pfn=F ready_pfn=R ...]
  * (cpus: the CPU each thread last ran on, from sched_getcpu; for each
  * thread with a bad pass, of its first one: the first page that differs
  * from the data written (-1: none, the hash state went wrong), its zero
- * bytes (4096: wiped), the characters hashed).
+ * bytes (4096: wiped), the characters hashed, the frame behind it then
+ * and at the ready line (/proc/self/pagemap); moved: the pages whose
+ * frame changed since the ready line).
  * --no-protect (or SHROUD_DISABLE=1) is the control: same memory, no
  * PROTECT.  Exit status: 0, 1 on a failure (message on stderr), 2 usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <sched.h>
 #include <time.h>
 #include <signal.h>
@@ -259,8 +264,9 @@ struct mt_thread {
 	unsigned long passes, bad;
 	int cpu;
 	long bad_page;			/* first bad pass: first page that */
-	unsigned bad_zeros;		/* differs, its zero bytes, chars */
-	size_t bad_chars;
+	unsigned bad_zeros;		/* differs, its zero bytes, chars, */
+	size_t bad_chars;		/* its frame then and at ready */
+	uint64_t bad_pfn, ready_pfn;
 	unsigned seed;
 };
 
@@ -271,6 +277,24 @@ static double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+/* The frame behind the page at @va (/proc/self/pagemap: bits 0-54 the
+ * PFN when bit 63 says present; 0 without CAP_SYS_ADMIN), or 0. */
+static uint64_t pfn_of(const void *va)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)va / 4096 * 8)) !=
+	    (ssize_t)sizeof(e))
+		e = 0;
+	close(fd);
+	return (e >> 63) ? e & ((1ull << 55) - 1) : 0;
+}
+
+static uint64_t *ready_pfns;	/* each page's frame at the ready line */
 
 /* The first bad pass: which page of p differs from what fill() wrote,
  * and how many of its bytes are zero (4096: wiped; about 16: ciphertext
@@ -294,6 +318,8 @@ static void diagnose(struct mt_thread *m, size_t chars)
 	if (off == m->len)
 		return;		/* the data is right: the hash state went wrong */
 	m->bad_page = (long)(off / 4096);
+	m->bad_pfn = pfn_of(m->p + (off & ~4095ul));
+	m->ready_pfn = ready_pfns ? ready_pfns[off / 4096] : 0;
 	for (j = 0; j < 4096; j++)
 		m->bad_zeros += m->p[(off & ~4095ul) + j] == 0;
 }
@@ -367,6 +393,9 @@ static int mt_main(int argc, char **argv)
 	id = shroud_alloc_id(p);
 	fill(p, len, seed);
 	compute(p, len, (struct sha256 *)(p + len), &chars, &lines, hex0);
+	ready_pfns = calloc(pages, sizeof(*ready_pfns));
+	for (i = 0; ready_pfns && i < pages; i++)
+		ready_pfns[i] = pfn_of(p + (size_t)i * 4096);
 	printf("stress: ready pid=%d addr=%p len=%zu id=%d protected=%s "
 	       "chars=%zu lines=%zu sha256=%s\n", getpid(), (void *)p, len,
 	       id, id > 0 ? "yes" : "no", chars, lines, hex0);
@@ -390,11 +419,21 @@ static int mt_main(int argc, char **argv)
 	for (i = 0; i < threads; i++)
 		printf("%s%d", i ? "," : "", th[i].cpu);
 	printf(" sha256=%s", hex0);
+	if (bad && ready_pfns) {	/* pages whose frame changed since ready */
+		unsigned moved = 0;
+
+		for (i = 0; i < pages; i++)
+			moved += pfn_of(p + (size_t)i * 4096) != ready_pfns[i];
+		printf(" moved=%u", moved);
+	}
 	for (i = 0; i < threads; i++)	/* the first bad pass of a thread */
 		if (th[i].bad)
 			printf(" bad_thread=%u bad_page=%ld bad_zeros=%u "
-			       "bad_chars=%zu", i, th[i].bad_page,
-			       th[i].bad_zeros, th[i].bad_chars);
+			       "bad_chars=%zu bad_pfn=0x%llx ready_pfn=0x%llx",
+			       i, th[i].bad_page, th[i].bad_zeros,
+			       th[i].bad_chars,
+			       (unsigned long long)th[i].bad_pfn,
+			       (unsigned long long)th[i].ready_pfn);
 	printf("\n");
 	if (shroud_free(p) < 0) {
 		fprintf(stderr, "stress: shroud_free: %s\n",

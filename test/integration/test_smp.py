@@ -29,13 +29,7 @@ test_intercepts.py.
                                 boot with shootdown = no (testing only),
                                 where reads do see plaintext.
   test_one_cpu_variant          a 1-CPU boot: the same protection.
-  test_race_*                   the shootdown race: the owner (one thread,
-                                CPU 0, 32 pages against W = 8, so its
-                                frames are evicted and faulted back all the
-                                time) and root on CPU 1 reading its range
-                                in a tight loop for a bounded time: no
-                                read finds a plaintext marker, every owner
-                                pass correct; the control's reads do.
+The shootdown race (test_race_*) is in test_smp_race.py, on its own boot.
 """
 import re
 
@@ -47,7 +41,6 @@ from protect_helpers import (WS_DEFAULT, bg_output, dump_ram, figures,
 
 CPUS = 2
 MT_PAGES, RACE_PAGES = 16, 32
-RACE_SECONDS = 20
 
 
 @pytest.fixture(scope="module")
@@ -131,46 +124,6 @@ def test_mt_owner_control_scans_find_markers(sb):
     assert any(h > 0 for _, r, _ in scans for h, _ in r.values()), (
         "the control's scans found nothing: the protected run proves "
         "nothing\n%s" % scans)
-
-
-def race(b, name, extra):
-    """Owner on CPU 0 thrashing its working set, root reading its range
-    from CPU 1 in a loop for RACE_SECONDS: (total hits, reads, result)."""
-    pid, out = start_bg(b, name, "stress mt --threads 1 --seconds 600 "
-                        "--pages %d %s" % (RACE_PAGES, extra),
-                        r"^stress: ready")
-    pid, addr, length, prot = ready_fields(out)
-    # memscan exits 3 when it found a marker: h counts such reads
-    rc, out = shell(b, "taskset -c 1 sh -c 'n=0; h=0; end=$(($(date +%%s) + "
-                    "%d)); while [ $(date +%%s) -lt $end ]; do memscan --vm "
-                    "--range %x %d %d >/dev/null; [ $? -eq 3 ] && h=$((h + 1));"
-                    " n=$((n + 1)); done; echo race reads=$n hits=$h'"
-                    % (RACE_SECONDS, addr, length, pid),
-                    timeout=RACE_SECONDS + 240, ok=False)
-    m = re.search(r"^race reads=(\d+) hits=(\d+)", out, re.M)
-    assert m, out
-    stop_bg(b, name)
-    res, _ = mt_result(b, name)
-    # what a failure needs to be understood: the hypervisor's counters
-    res["stats"] = shell(b, "shroudctl stats", ok=False)[1]
-    return int(m.group(2)), int(m.group(1)), res, prot
-
-
-def test_race_attacker_reads_while_owner_evicts(sb):
-    hits, reads, res, prot = race(sb, "race", "")
-    assert prot == "yes", res
-    assert reads > 0, "the attacker never read"
-    assert hits == 0, "%d of %d reads from CPU 1 found plaintext" % (
-        hits, reads)
-    assert res["bad"] == 0 and res["passes"] > 0, (res, sb.hv.tail())
-    assert str(res["cpus"]) == "0", res
-    vm_alive(sb, "after the shootdown race")
-
-
-def test_race_control_reads_find_markers(sb):
-    hits, reads, res, prot = race(sb, "racec", "--no-protect")
-    assert prot == "no" and reads > 0, res
-    assert hits > 0, "the control's reads found nothing"
 
 
 KMOD = "/lib/shroudkm.ko"
