@@ -317,8 +317,8 @@ def test_vmx_exposed_hv_memory_control():
 #                             status over VMMCALL, the hypervisor's range
 #                             unreadable.  Not yet the owners of the VT-x
 #                             smoke (README "Current limits": one local
-#                             boot ran them; their tests failed in a CI
-#                             run, cause not yet read)
+#                             boot ran them; in a CI run the protected
+#                             stress mt exited at once, with no output)
 
 SVM_MODEL = "ryzen"
 
