@@ -225,6 +225,8 @@ void core_main(struct boot_info *bi)
 	log_info("mem", "frames used %llu, free %llu",
 		 (unsigned long long)frame_used(),
 		 (unsigned long long)frame_free());
+	if (bi->self_check)
+		smp_pt_watch_arm();
 	vcpu_run(v);
 }
 

@@ -15,6 +15,7 @@
  * Initialization", 10.6 "Issuing Interprocessor Interrupts".
  */
 #include "core/smp.h"
+#include "core/core.h"
 #include "arch/x86/apic.h"
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
@@ -178,6 +179,72 @@ void smp_stop_others(void)
 	for (i = 0; i < core_ncpus; i++)
 		if (i != me && core_cpus[i].state != PCPU_ABSENT)
 			kick(&core_cpus[i]);
+}
+
+/* ---- host page-table watch (shroud.cfg self_check; testing only) ------- */
+
+/* The entries that map the hypervisor's own text, IDT, stack and CPU
+ * records, recorded at arm time and compared at every guest entry and
+ * exit of every CPU: a change (the accessed and dirty bits aside) is
+ * logged with the CPU that saw it, so that a host page table written
+ * behind the hypervisor's back (a stray store, a DMA, the emulator) shows
+ * up before the next walk of it triple-faults the CPU.  AMD APM Vol. 2,
+ * 5.3 (long-mode page translation). */
+#define PT_WATCH_MAX	16u
+#define PT_WATCH_AD	(PTE_A | PTE_D)
+static volatile uint64_t *pt_watch_slot[PT_WATCH_MAX];
+static uint64_t pt_watch_val[PT_WATCH_MAX];
+static uint32_t pt_watch_n, pt_watch_reports;
+
+static void pt_watch_add(uint64_t root, uint64_t va)
+{
+	uint64_t table = root & PTE_ADDR_MASK;
+	unsigned level;
+
+	for (level = 4; level >= 1 && pt_watch_n < PT_WATCH_MAX; level--) {
+		volatile uint64_t *slot = (volatile uint64_t *)hpa_ptr(table) +
+			((va >> (12 + 9 * (level - 1))) & 0x1ff);
+		uint64_t e = *slot;
+
+		pt_watch_slot[pt_watch_n] = slot;
+		pt_watch_val[pt_watch_n++] = e & ~PT_WATCH_AD;
+		if (!(e & PTE_P) || level == 1 || (e & PTE_PS))
+			return;
+		table = e & PTE_ADDR_MASK;
+	}
+}
+
+void smp_pt_watch_arm(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr;
+	uint64_t root = read_cr3(), here = (uint64_t)(uintptr_t)&idtr;
+
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	pt_watch_n = 0;
+	pt_watch_add(root, (uint64_t)(uintptr_t)vcpu_run);
+	pt_watch_add(root, idtr.base);
+	pt_watch_add(root, here);
+	pt_watch_add(root, (uint64_t)(uintptr_t)&core_cpus[0]);
+	log_warn("smp", "self_check: watching %u host page-table entries",
+		 pt_watch_n);
+}
+
+void smp_pt_watch_check(const char *where)
+{
+	uint32_t i;
+
+	for (i = 0; i < pt_watch_n; i++) {
+		uint64_t e = *pt_watch_slot[i] & ~PT_WATCH_AD;
+
+		if (e == pt_watch_val[i])
+			continue;
+		if (pt_watch_reports++ < 8)
+			log_err("smp", "cpu %u %s: host page-table entry at 0x%llx "
+				"is 0x%llx, was 0x%llx", cpu_index(), where,
+				(unsigned long long)(uintptr_t)pt_watch_slot[i],
+				(unsigned long long)e,
+				(unsigned long long)pt_watch_val[i]);
+	}
 }
 
 /* ---- views ------------------------------------------------------------- */

@@ -105,6 +105,13 @@ void smp_nmi_taken(void);
 /* Stop every other CPU (vcpu_stop, panic): they halt at their next
  * poll point. */
 void smp_stop_others(void);
+/* Testing only (shroud.cfg self_check): record the host page-table
+ * entries that map the hypervisor's text, IDT, this stack and the CPU
+ * records (boot CPU, after the core's own mappings are final), and
+ * compare them (log a change) at a point named @where.  A check before
+ * arming compares nothing. */
+void smp_pt_watch_arm(void);
+void smp_pt_watch_check(const char *where);
 /* One line per vCPU (the debug console's 'v', fatal stops). */
 void smp_print(void);
 

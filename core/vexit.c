@@ -1145,8 +1145,10 @@ void vcpu_run(struct vcpu *v)
 				core_cpu_reset_prot(v);
 			smp_park(p);
 		}
+		smp_pt_watch_check("before entry");
 		if (v->ops->enter(v))
 			vcpu_stop(v, "guest entry failed (invalid guest state)");
+		smp_pt_watch_check("after exit");
 		smp_poll();
 		vexit_handle(v);
 	}

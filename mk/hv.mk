@@ -23,7 +23,7 @@ HV_CFLAGS += $(ENGINES_HV_INCLUDES) -I$(TOP)/base/libc $(SHROUD_EXTRA_DEFS)
 CORE_C := core/main.c core/header.c core/console.c core/cpuid.c \
 	core/vexit.c core/smp.c \
 	base/lib.c base/log.c base/panic.c \
-	prot/protect.c prot/events.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
+	prot/protect.c prot/self_check.c prot/events.c prot/prot_init.c prot/hc_protect.c prot/hypercall.c \
 	prot/klock.c \
 	arch/x86/apic.c arch/x86/backend.c arch/x86/desc.c arch/x86/percpu.c arch/x86/fpu.c arch/x86/insn.c \
 	arch/x86/mtrr.c arch/x86/vmx/ept.c \

@@ -17,7 +17,7 @@ UPROT_HDRS   := $(ENG_HDRS) $(wildcard $(TOP)/include/shroud/*.h \
 	$(TOP)/arch/x86/boot/bootinfo.h $(TOP)/test/unit/harness.h \
 	$(TOP)/test/unit/fake_guest.h)
 
-UPROT_HC_SRCS := prot/hypercall.c prot/hc_protect.c prot/protect.c prot/events.c prot/klock.c \
+UPROT_HC_SRCS := prot/hypercall.c prot/hc_protect.c prot/protect.c prot/self_check.c prot/events.c prot/klock.c \
 	prot/prot_init.c mm/gmem.c mm/gpmap.c mm/pgtable.c mm/frame.c \
 	mm/gpt_walk.c base/log.c
 UPROT_GPMAP_SRCS := mm/gpmap.c mm/pgtable.c arch/x86/mtrr.c arch/x86/vmx/ept.c

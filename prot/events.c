@@ -8,6 +8,7 @@
 #include "include/shroud/abi.h"
 #include "prot/protect.h"
 #include "prot/prot_state.h"
+#include "prot/self_check.h"
 
 struct prot_state prot;
 spinlock_t prot_lock = SPINLOCK_INIT;
@@ -26,6 +27,7 @@ void prot_shootdown(void)
 
 void prot_unlock(void)
 {
+	prot_self_check();
 	prot_shootdown();
 	spin_unlock(&prot_lock);
 }

@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "prot/klock.h"
 #include "prot/prot_state.h"
+#include "prot/self_check.h"
 #include "mm/frame.h"
 #include "mm/gmem.h"
 
@@ -162,6 +163,10 @@ void prot_init(const struct boot_info *bi)
 		return;
 	}
 	prot.ram_top = bi->mem_top;
+	prot_self_check_on = bi->self_check != 0;
+	if (prot_self_check_on)
+		log_warn("prot", "self_check = yes: every operation checks every "
+			 "view (testing only, slow)");
 	klock_init();
 	prot.enabled = 1;
 	/* Not secret (it is KDF context): the key tests read it here. */

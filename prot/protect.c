@@ -15,6 +15,7 @@
 #include "mm/gpmap.h"
 #include "mm/gpt_walk.h"
 #include "prot/prot_state.h"
+#include "prot/self_check.h"
 
 static void *prot_sink_ptr(const struct prot_cpu *c)
 {
@@ -228,6 +229,7 @@ int prot_run(struct prot_cpu *c, struct mpe_event *ev)
 	rc2 = mpe_exec_run(&c->exec, list, n);	/* decided: stands */
 	if (crypto)
 		arch_fpu_end();
+	prot_trace_run(c, ev, list, n, rc ? rc : rc2);
 	/* The MPE destroyed emptied partitions: so are their guest ids. */
 	for (i = 0; i < n; i++)
 		if (list[i].type == MPE_ACT_DROP && list[i].part < PROT_PART_SLOTS &&

@@ -31,7 +31,12 @@ RACE_SECONDS = int(os.environ.get("SHROUD_RACE_SECONDS", "20"))
 def rb():
     """The race tests' own boot: a VM that the known failure below ends
     takes no other test with it."""
-    b = programs_boot("smp-race", mode="shroud", cpus=CPUS)
+    # self_check: after every protection operation the hypervisor checks
+    # every CPU's view of the owner's 34 frames against the engine's
+    # state, and watches its own page tables (prot/self_check.c,
+    # core/smp.c); a violation is logged as "check:" / "host page-table"
+    b = programs_boot("smp-race", mode="shroud", cpus=CPUS,
+                      cfg={"self_check": "yes"})
     yield b
     b.close()
 
@@ -91,3 +96,9 @@ def test_race_attacker_reads_while_owner_evicts(rb):
         pytest.xfail("%s: %s\n%s" % (KNOWN_RACE_BUG, res, rb.hv.tail()))
     assert str(res["cpus"]) == "0", res
     vm_alive(rb, "after the shootdown race")
+    # the owner was right: so must the hypervisor's own checks have been
+    assert "self_check = yes" in rb.hv.text, "the self-check was not on"
+    bad = [l for l in rb.hv.text.splitlines()
+           if "check:" in l and "watching" not in l or
+           "host page-table entry" in l]
+    assert not bad, "self-check violations:\n" + "\n".join(bad)

@@ -34,6 +34,7 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c.expose_hv_memory, 0);
 	assert_int_equal(c.hardened, 0);
 	assert_int_equal(c.shootdown, 1);
+	assert_int_equal(c.self_check, 0);
 }
 
 static void test_all_keys_crlf_bom_comments(void **state)
@@ -48,6 +49,7 @@ static void test_all_keys_crlf_bom_comments(void **state)
 			"virtualize = no\n"
 			"hardened = yes\n"
 			"shootdown = no\n"
+			"self_check = yes\n"
 			"expose_hv_memory = yes";
 	struct shroud_cfg c;
 	struct cfg_error e;
@@ -64,6 +66,7 @@ static void test_all_keys_crlf_bom_comments(void **state)
 	assert_int_equal(c.expose_hv_memory, 1);
 	assert_int_equal(c.hardened, 1);
 	assert_int_equal(c.shootdown, 0);
+	assert_int_equal(c.self_check, 1);
 }
 
 struct bad_case {

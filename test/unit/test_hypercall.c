@@ -19,6 +19,7 @@
 #include "prot/hypercall.h"
 #include "prot/klock.h"
 #include "prot/prot_state.h"
+#include "prot/self_check.h"
 #include "prot/protect.h"
 #include "fake_guest.h"
 
@@ -700,6 +701,52 @@ static void test_npf_owner_then_switch(void **state)
 	assert_false(hlt);
 	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id, 0, 0, 0).rax, 0);
 	assert_memory_equal(fg.ram, fg.plain, FG_RAM_SIZE);
+}
+
+/* The self-check (shroud.cfg self_check) finds nothing in the engine's
+ * own flows, and flags the two states that would break the promise: the
+ * owner's CPU mapping a frame that is ciphertext (it would compute on it
+ * without a fault: issue 11's "owner reads ciphertext" failure), and a
+ * clear frame mapped while a non-owner runs. */
+static void test_self_check_flags_bad_views(void **state)
+{
+	struct prot_view a = view(FG_PML4_A, 3), b = view(FG_PML4_B, 3);
+	uint64_t gpa = fg_data_gpa(1), id, n0;
+
+	(void)state;
+	need_prot();
+	prot_self_check_on = true;
+	id = protect(&a, FG_DATA_GVA, 4, SHROUD_SENS_SECRET, SHROUD_POLICY_OWNER_USER);
+	assert_true((int64_t)id >= 1);
+	n0 = prot_self_check_violations();
+	npf(&a, gpa, 0x1, PROT_RESUME);		/* owner: clear, mapped */
+	prot_cr3_write(&b, FG_PML4_B);
+	npf(&b, fg_data_gpa(2), 0x1, PROT_RESUME);	/* foreign: ciphertext view */
+	prot_cr3_write(&a, FG_PML4_A);
+	assert_int_equal(prot_self_check_violations(), n0);
+	/* V4: ciphertext (frame 2) mapped on the owner's CPU. */
+	assert_false(frame_is_plain(fg_data_gpa(2)));
+	assert_int_equal(gpmap_map_4k(&gpm, mk_gpa(fg_data_gpa(2)),
+				      mk_hpa(fg_data_gpa(2)), GPM_R), 0);
+	prot_self_check();
+	assert_true(prot_self_check_violations() > n0);
+	assert_int_equal(gpmap_map_4k(&gpm, mk_gpa(fg_data_gpa(2)),
+				      mk_hpa(fg_data_gpa(2)), 0), 0);
+	/* V3: the owner's clear frame left mapped while another process runs
+	 * (planted behind the engine's back after the switch unmapped it). */
+	n0 = prot_self_check_violations();
+	npf(&a, gpa, 0x1, PROT_RESUME);
+	prot_cr3_write(&b, FG_PML4_B);
+	prot_self_check();
+	assert_int_equal(prot_self_check_violations(), n0);
+	assert_int_equal(gpmap_map_4k(&gpm, mk_gpa(gpa), mk_hpa(gpa),
+				      GPM_R | GPM_W), 0);
+	prot_self_check();
+	assert_true(prot_self_check_violations() > n0);
+	assert_int_equal(gpmap_map_4k(&gpm, mk_gpa(gpa), mk_hpa(gpa), 0), 0);
+	prot_self_check_on = false;
+	prot_cr3_write(&a, FG_PML4_A);
+	assert_int_equal(hc(&a, SHROUD_HC_UNPROTECT, id, 0, 0, 0).rax, 0);
 }
 
 /* Rule N3b: under OWNER_USER the guest kernel on the owner's own page
@@ -1506,6 +1553,7 @@ int main(void)
 		T(test_stats),
 		T(test_events_args),
 		T(test_npf_owner_then_switch),
+		T(test_self_check_flags_bad_views),
 		T(test_npf_owner_kernel_refused_under_owner_user),
 		T(test_klock_refusals),
 		T(test_klock_and_pins),

@@ -87,6 +87,7 @@ struct boot_info {
 	/* Two 4 KiB pages below 1 MiB (EfiReservedMemoryType) for the AP
 	 * start-up code and its data, or 0 if there are none (no SMP). */
 	uint64_t ap_tramp_pa;
+	uint32_t self_check;		/* 1: testing only, see shroud.cfg */
 };
 
 #endif /* ARCH_X86_BOOT_BOOTINFO_H */

@@ -10,13 +10,13 @@
 enum cfg_key {
 	K_KERNEL, K_INITRD, K_CMDLINE, K_LOG_LEVEL, K_HV_MEMORY_MB,
 	K_LOG_PORT, K_VIRTUALIZE, K_EXPOSE_HV_MEMORY, K_RESET_WIPE, K_HARDENED,
-	K_KERNEL_LOCK, K_SHOOTDOWN, K_COUNT
+	K_KERNEL_LOCK, K_SHOOTDOWN, K_SELF_CHECK, K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
 	"kernel", "initrd", "cmdline", "log_level", "hv_memory_mb",
 	"log_port", "virtualize", "expose_hv_memory", "reset_wipe", "hardened",
-	"kernel_lock", "shootdown",
+	"kernel_lock", "shootdown", "self_check",
 };
 
 static int is_blank(char c)
@@ -182,6 +182,9 @@ static const char *set_value(struct shroud_cfg *c, enum cfg_key k,
 			"expected yes or no" : 0;
 	case K_SHOOTDOWN:
 		return parse_bool(v, n, &c->shootdown) ?
+			"expected yes or no" : 0;
+	case K_SELF_CHECK:
+		return parse_bool(v, n, &c->self_check) ?
 			"expected yes or no" : 0;
 	default:
 		return "unknown key";

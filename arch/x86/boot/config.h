@@ -25,6 +25,11 @@
  *                    to another CPU's guest-physical view takes effect
  *                    there only at that CPU's next exit (no IPI, no
  *                    wait), the control of the SMP race test
+ *   self_check       yes | no (default no); yes is for hunting bugs: after
+ *                    every protection-layer operation the hypervisor checks
+ *                    every CPU's view of every protected frame against the
+ *                    engine's state (prot/protect.c, prot_self_check) and
+ *                    logs a violation with the recent operations
  *   kernel_lock      yes | no (default no); yes appends shroud.klock=1, on
  *                    which the test guest's init locks the kernel
  *                    (shroudctl klock, SHROUD_HC_KLOCK) once it has booted
@@ -53,6 +58,7 @@ struct shroud_cfg {
 	uint8_t hardened;
 	uint8_t kernel_lock;
 	uint8_t shootdown;
+	uint8_t self_check;
 };
 
 /* What `hardened = yes` appends to the kernel command line. */

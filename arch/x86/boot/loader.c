@@ -479,6 +479,7 @@ static EFI_STATUS virtualize(const struct shroud_cfg *cfg)
 	bi->expose_hv_memory = cfg->expose_hv_memory;
 	bi->reset_wipe = cfg->reset_wipe;
 	bi->shootdown = cfg->shootdown;
+	bi->self_check = cfg->self_check;
 	find_cpus(bi);
 	alloc_ap_tramp(bi);
 	st = scan_memory_map(bi);
