@@ -198,19 +198,14 @@ static uint32_t pt_watch_n, pt_watch_reports;
 
 static void pt_watch_add(uint64_t root, uint64_t va)
 {
-	uint64_t table = root & PTE_ADDR_MASK;
-	unsigned level;
+	const struct pgt p = { root & PTE_ADDR_MASK, PTE_P | PTE_RW, 2,
+			       frame_pgt_alloc, frame_pgt_ptr, 0, 0 };
+	volatile uint64_t *slots[PGT_LEVELS];
+	unsigned i, n = pgt_walk_slots(&p, va, slots);
 
-	for (level = 4; level >= 1 && pt_watch_n < PT_WATCH_MAX; level--) {
-		volatile uint64_t *slot = (volatile uint64_t *)hpa_ptr(table) +
-			((va >> (12 + 9 * (level - 1))) & 0x1ff);
-		uint64_t e = *slot;
-
-		pt_watch_slot[pt_watch_n] = slot;
-		pt_watch_val[pt_watch_n++] = e & ~PT_WATCH_AD;
-		if (!(e & PTE_P) || level == 1 || (e & PTE_PS))
-			return;
-		table = e & PTE_ADDR_MASK;
+	for (i = 0; i < n && pt_watch_n < PT_WATCH_MAX; i++) {
+		pt_watch_slot[pt_watch_n] = slots[i];
+		pt_watch_val[pt_watch_n++] = *slots[i] & ~PT_WATCH_AD;
 	}
 }
 

@@ -130,6 +130,23 @@ uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out)
 	return 0;
 }
 
+unsigned pgt_walk_slots(const struct pgt *p, uint64_t va,
+			volatile uint64_t *slots[PGT_LEVELS])
+{
+	uint64_t *t = table_ptr(p, p->root);
+	unsigned l, n = 0;
+
+	for (l = PGT_LEVELS; l >= 1; l--) {
+		uint64_t *slot = &t[va_index(va, l)];
+
+		slots[n++] = slot;
+		if (!present(p, *slot) || is_leaf(p, *slot, l))
+			break;
+		t = table_ptr(p, *slot);
+	}
+	return n;
+}
+
 int pgt_update_leaf(struct pgt *p, uint64_t va, uint64_t clear, uint64_t set,
 		    uint64_t *old)
 {

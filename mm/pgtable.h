@@ -91,6 +91,15 @@ int pgt_map(struct pgt *p, uint64_t va, uint64_t pa, uint64_t size,
 uint64_t pgt_lookup(const struct pgt *p, uint64_t va, unsigned *level_out);
 
 /*
+ * pgt_walk_slots - the entries a walk of @va reads, root level first:
+ * their addresses into @slots[0..3] (through hpa_to_ptr).  Returns how
+ * many (1 to 4): the walk stops at the leaf or at the first entry that is
+ * not present, which is then the last one returned.
+ */
+unsigned pgt_walk_slots(const struct pgt *p, uint64_t va,
+			volatile uint64_t *slots[PGT_LEVELS]);
+
+/*
  * pgt_update_leaf - for the leaf that maps @va: return its old value
  * through @old (may be NULL), then clear @clear and set @set in it.
  * Used to read and clear accessed/dirty bits.  Returns 0, or PGT_EINVAL

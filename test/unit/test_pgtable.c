@@ -155,6 +155,25 @@ static void test_host_layout_is_wx_free(void **state)
 	assert_int_equal(pgt_count_wx(&p), 1);
 }
 
+/* pgt_walk_slots returns the entries the walk reads: down to a 4 KiB
+ * leaf (4), to a 2 MiB leaf (3), and to the first one not present. */
+static void test_walk_slots(void **state)
+{
+	struct pgt p = new_pgt(2, PTE_P | PTE_RW);
+	volatile uint64_t *s[PGT_LEVELS];
+
+	(void)state;
+	assert_int_equal(pgt_map(&p, 0, 0, 4u << 20, PTE_P | PTE_RW), 0);
+	assert_int_equal(pgt_set_entry(&p, 0x3000, 1, 0x3000 | PTE_P), 0);
+	assert_int_equal(pgt_walk_slots(&p, 0x3123, s), 4);
+	assert_int_equal(*s[3], 0x3000 | PTE_P);
+	assert_int_equal(pgt_walk_slots(&p, 0x200000, s), 3);
+	assert_true(*s[2] & PTE_PS);
+	assert_int_equal((*s[2] & PTE_ADDR_MASK), 0x200000);
+	assert_int_equal(pgt_walk_slots(&p, 1ull << 39, s), 1);
+	assert_int_equal(*s[0], 0);
+}
+
 static void test_errors(void **state)
 {
 	struct pgt p = new_pgt(3, PTE_P | PTE_RW);
@@ -177,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_split_keeps_neighbours),
 		cmocka_unit_test(test_table_flags_everywhere),
 		cmocka_unit_test(test_host_layout_is_wx_free),
+		cmocka_unit_test(test_walk_slots),
 		cmocka_unit_test(test_errors),
 	};
 

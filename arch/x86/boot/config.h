@@ -28,8 +28,11 @@
  *   self_check       yes | no (default no); yes is for hunting bugs: after
  *                    every protection-layer operation the hypervisor checks
  *                    every CPU's view of every protected frame against the
- *                    engine's state (prot/protect.c, prot_self_check) and
- *                    logs a violation with the recent operations
+ *                    engine's state (prot/self_check.c) and logs a
+ *                    violation with the recent operations; at every guest
+ *                    entry and exit it compares the host page-table
+ *                    entries that map itself with their values at boot
+ *                    (core/smp.c, smp_pt_watch_check)
  *   kernel_lock      yes | no (default no); yes appends shroud.klock=1, on
  *                    which the test guest's init locks the kernel
  *                    (shroudctl klock, SHROUD_HC_KLOCK) once it has booted
