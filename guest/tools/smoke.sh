@@ -10,6 +10,7 @@
 #                             are not zero
 #   owner MODE ready ...      a protected (MODE=prot) or, as the control,
 #                             unprotected (MODE=plain) stress mt owner
+#   owner MODE exit status N  only if it exited before its ready line
 #   owner MODE memscan ...    root's /proc/PID/mem and process_vm_readv
 #                             scans of its buffer
 #   owner MODE result ...     the owner's own check (bad=0: it computed
@@ -90,6 +91,9 @@ launch() {
 	line=$(grep '^stress: ready' /tmp/$mode.out)
 	echo "owner $mode ready after ${n}s ($why): $line"
 	[ -n "$line" ] || sed "s/^/owner $mode output: /" /tmp/$mode.out
+	if [ "$why" = exited ]; then	# how: its status (128+N: signal N)
+		wait $pid; echo "owner $mode exit status $?"
+	fi
 	addr=$(echo "$line" | sed -n 's/.* addr=0x\([0-9a-f]*\).*/\1/p')
 	len=$(echo "$line" | sed -n 's/.* len=\([0-9]*\).*/\1/p')
 }
