@@ -24,7 +24,7 @@ the boot's qemu.log; every line starts with "QDBG"):
     tells whether the lost clear is the whole reset).
 
 usage:
-  python3 scripts/qemu_trace.py [--dir /tmp/qemu-trace]   (about 10 minutes
+  python3 scripts/qemu_trace.py [--dir /tmp/qemu-trace]   (about 20 minutes
       on 2 cores; needs deb-src and `apt-get build-dep`-like packages,
       which it installs: meson, libglib2.0-dev, libpixman-1-dev, ...)
   SHROUD_QEMU=/tmp/qemu-trace/build/qemu-system-x86_64 \\
