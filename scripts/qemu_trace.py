@@ -109,56 +109,61 @@ static void qdbg_host_fault(CPUX86State *env, vaddr addr, int at, int mmu_idx,
 
 '''
 
-# (file, anchor line, text inserted before (-1) or after (+1) the anchor)
+# (file, scope, anchor line, where, text).  The anchor is the first line
+# equal to it after the scope's line (a function's first line; None: the
+# whole file, where the anchor must be unique).  where: -1 inserts before
+# the anchor, -2 before the line above it, +1 after the anchor, +3 after
+# the third line from it, 0 replaces it.
 EDITS = [
-    ("target/i386/tcg/helper-tcg.h", "void do_vmexit(CPUX86State *env);", 1,
+    ("target/i386/tcg/helper-tcg.h", None,
+     "void do_vmexit(CPUX86State *env);", 1,
      "void qdbg_note(char kind, uint64_t a, uint64_t b, uint64_t c, "
      "uint64_t d, uint64_t e);\nvoid qdbg_dump(int cpu);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "void helper_vmrun(CPUX86State *env, int aflag, int next_eip_addend)",
      -1, RING),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "        env->hflags2 |= HF2_NPT_MASK;", 1,
      "        qdbg_note('P', env->vm_vmcb, env->hflags, env->hflags2, "
      "env->eip, 0);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "    /* maybe we need to inject an event */", -1,
      "    qdbg_note('R', env->vm_vmcb, env->hflags, env->hflags2, env->cr[3],"
      " x86_ldl_phys(cs, env->vm_vmcb + offsetof(struct vmcb, "
      "control.event_inj)));\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "void do_vmexit(CPUX86State *env)", 3,
      "    qdbg_tlb_hook = qdbg_hook;\n"
      "    qdbg_note('X', x86_ldq_phys(cs, env->vm_vmcb + offsetof(struct vmcb,"
      " control.exit_code)), x86_ldq_phys(cs, env->vm_vmcb + offsetof(struct "
      "vmcb, control.exit_info_1)), env->hflags, env->hflags2, env->eip);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "    tlb_flush_by_mmuidx(cs, 1 << MMU_NESTED_IDX);", 0,
      "    qdbg_in_exit = 1;\n"
      "    tlb_flush_by_mmuidx(cs, 1 << MMU_NESTED_IDX);\n"
      "    qdbg_in_exit = 0;\n    QCHK(1);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "    /* Reload the host state from vm_hsave */", -1, "    QCHK(2);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "    /* other setups */", -1,
      "    QCHK(3);\n    qdbg_note('H', env->eip, env->hflags, env->hflags2, "
      "env->cr[3], env->cr[0]);\n"),
-    ("target/i386/tcg/sysemu/svm_helper.c",
+    ("target/i386/tcg/sysemu/svm_helper.c", None,
      "    env->hflags2 &= ~HF2_VGIF_MASK;", 1,
      "    if ((env->hflags2 & HF2_NPT_MASK) && getenv(\"QDBG_FIXUP\")) {\n"
      "        fprintf(stderr, \"QDBG fixup cpu%d: NPT still set at the end "
      "of do_vmexit, cleared\\n\", env_cpu(env)->cpu_index);\n"
      "        env->hflags2 &= ~HF2_NPT_MASK;\n    }\n"),
-    ("target/i386/tcg/sysemu/excp_helper.c",
+    ("target/i386/tcg/sysemu/excp_helper.c", None,
      "static bool get_physical_address(CPUX86State *env, vaddr addr,", -1,
      HOSTFAULT),
-    ("target/i386/tcg/sysemu/excp_helper.c",
+    ("target/i386/tcg/sysemu/excp_helper.c", None,
      "    bool use_stage2 = env->hflags2 & HF2_NPT_MASK;", 1,
      "    if (use_stage2 && !(env->hflags & HF_GUEST_MASK)) {\n"
      "        static int once;\n        if (once++ < 5) {\n"
      "            qdbg_host_fault(env, addr, access_type, mmu_idx, NULL, "
      "\"npt-in-host\");\n        }\n    }\n"),
-    ("target/i386/tcg/sysemu/excp_helper.c",
+    ("target/i386/tcg/sysemu/excp_helper.c", None,
      "        /* This will be used if recursing for stage2 translation. */",
      -2,
      "    if (!(env->hflags & HF_GUEST_MASK) && "
@@ -166,11 +171,14 @@ EDITS = [
      "        mmu_idx != MMU_NESTED_IDX && (env->hflags & HF_LMA_MASK)) {\n"
      "        qdbg_host_fault(env, addr, access_type, mmu_idx, &err, "
      "\"hostfault\");\n    }\n"),
-    ("accel/tcg/cputlb.c",
+    ("accel/tcg/cputlb.c", None,
      "static void tlb_flush_by_mmuidx_async_work(CPUState *cpu, "
      "run_on_cpu_data data)", -1,
      "void (*qdbg_tlb_hook)(CPUState *cpu, int where);\n"),
-    ("accel/tcg/cputlb.c", "    qemu_spin_lock(&env_tlb(env)->c.lock);", -1,
+    ("accel/tcg/cputlb.c",
+     "static void tlb_flush_by_mmuidx_async_work(CPUState *cpu, "
+     "run_on_cpu_data data)",
+     "    qemu_spin_lock(&env_tlb(env)->c.lock);", -1,
      "    if (qdbg_tlb_hook) {\n        qdbg_tlb_hook(cpu, 10);\n    }\n"),
 ]
 
@@ -180,21 +188,22 @@ def sh(cmd, **kw):
     subprocess.run(cmd, shell=True, check=True, **kw)
 
 
-def edit(src, path, anchor, where, text):
-    """where: -1 before the anchor line, +1 after it, 0 replace it, -2 two
-    lines before, 3 after the third line from the anchor (after a function's
-    opening brace and its first declaration)."""
+def edit(src, path, scope, anchor, where, text):
+    """Apply one of EDITS to the source tree at src; exit if the source no
+    longer has its anchor (or has it more than once, unscoped)."""
     p = os.path.join(src, path)
     lines = open(p).read().split("\n")
-    hits = [i for i, l in enumerate(lines) if l == anchor]
-    if not hits:
-        sys.exit("qemu_trace: anchor not found in %s: %r" % (path, anchor))
-    i = hits[0] if "tlb_flush_by_mmuidx(cs" not in anchor else hits[-1]
-    if path.endswith("cputlb.c") and "spin_lock" in anchor:
-        # the one in tlb_flush_by_mmuidx_async_work
-        fn = [k for k, l in enumerate(lines)
-              if l.startswith("static void tlb_flush_by_mmuidx_async_work")]
-        i = [h for h in hits if h > fn[0]][0]
+    start = 0
+    if scope is not None:
+        start = [k for k, l in enumerate(lines) if l.startswith(scope)]
+        if not start:
+            sys.exit("qemu_trace: scope not found in %s: %r" % (path, scope))
+        start = start[0]
+    hits = [k for k, l in enumerate(lines) if k >= start and l == anchor]
+    if not hits or (scope is None and len(hits) > 1):
+        sys.exit("qemu_trace: anchor %s in %s: %r"
+                 % ("ambiguous" if hits else "not found", path, anchor))
+    i = hits[0]
     new = text.rstrip("\n").split("\n")
     if where == 0:
         lines[i:i + 1] = new
@@ -214,12 +223,11 @@ def main():
        "ninja-build libglib2.0-dev libpixman-1-dev zlib1g-dev libfdt-dev "
        "python3-venv dpkg-dev >/dev/null")
     srcs = glob.glob(os.path.join(a.dir, "qemu-7.2*/"))
-    if not srcs:
+    if not srcs:        # first run: fetch and edit (later runs rebuild)
         sh("apt-get source -q qemu >/dev/null", cwd=a.dir)
         srcs = glob.glob(os.path.join(a.dir, "qemu-7.2*/"))
-        src = srcs[0]
         for e in EDITS:
-            edit(src, *e)
+            edit(srcs[0], *e)
     src = srcs[0]
     bld = os.path.join(a.dir, "build")
     if not os.path.exists(os.path.join(bld, "build.ninja")):
