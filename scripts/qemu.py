@@ -660,8 +660,12 @@ class Boot:
         else:
             hv_uart = ["-device",
                        "isa-serial,chardev=hv0,iobase=0x%x,irq=3" % hv_port]
-        args = [QEMU, "-machine", "q35",
-                "-accel", "tcg,thread=multi" if self.cpus > 1 else "tcg",
+        # SHROUD_TCG_THREAD=single: a developer's knob (issue 11's reset
+        # hunt): every vCPU on one QEMU thread instead of one each
+        tcg = "tcg"
+        if self.cpus > 1:
+            tcg += ",thread=" + os.environ.get("SHROUD_TCG_THREAD", "multi")
+        args = [QEMU, "-machine", "q35", "-accel", tcg,
                 "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", str(self.cpus),
                 "-nodefaults", "-nic", "none", "-display", "none",
                 "-vga", "none", "-no-reboot",

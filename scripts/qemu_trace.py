@@ -29,8 +29,9 @@ usage:
       which it installs: meson, libglib2.0-dev, libpixman-1-dev, ...)
   SHROUD_QEMU=/tmp/qemu-trace/build/qemu-system-x86_64 \\
       python3 -m pytest test/integration/test_smp_race.py
-The source is Debian's (apt-get source qemu); the edits below are anchored
-on single lines of it and fail loudly if the source moved.
+The source is bookworm's QEMU 7.2 (apt-get source qemu/bookworm, the
+version `make setup` installs); the edits below are anchored on single
+lines of it and fail loudly if the source moved.
 """
 import argparse
 import glob
@@ -224,7 +225,7 @@ def main():
        "python3-venv dpkg-dev >/dev/null")
     srcs = glob.glob(os.path.join(a.dir, "qemu-7.2*/"))
     if not srcs:        # first run: fetch and edit (later runs rebuild)
-        sh("apt-get source -q qemu >/dev/null", cwd=a.dir)
+        sh("apt-get source -q qemu/bookworm >/dev/null", cwd=a.dir)
         srcs = glob.glob(os.path.join(a.dir, "qemu-7.2*/"))
         for e in EDITS:
             edit(srcs[0], *e)
