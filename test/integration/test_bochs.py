@@ -316,9 +316,10 @@ def test_vmx_exposed_hv_memory_control():
 #                             reported, guest launched, init, shroudctl
 #                             status over VMMCALL, the hypervisor's range
 #                             unreadable.  Not yet the owners of the VT-x
-#                             smoke (README "Current limits": one local
-#                             boot ran them; in a CI run the protected
-#                             stress mt exited at once, with no output)
+#                             smoke (README "Current limits": on this
+#                             model, owners started by the smoke's
+#                             start-and-poll loop sometimes die of SIGSEGV
+#                             at once, without the hypervisor too)
 
 SVM_MODEL = "ryzen"
 
