@@ -72,6 +72,10 @@ INITRAMFS = os.path.join(BUILD, "initramfs.cpio.gz")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 QEMU = os.environ.get("SHROUD_QEMU", "qemu-system-x86_64")
+# TCG's threading with more than one CPU: multi (one QEMU thread per vCPU,
+# the default) or single, a developer's knob for issue 11's reset hunt
+# (every vCPU on one QEMU thread, taking turns).
+TCG_THREAD = os.environ.get("SHROUD_TCG_THREAD", "multi")
 CFG_PATH = "::/EFI/shroud/shroud.cfg"
 
 # Console markers printed by guest/rootfs/init.
@@ -660,12 +664,8 @@ class Boot:
         else:
             hv_uart = ["-device",
                        "isa-serial,chardev=hv0,iobase=0x%x,irq=3" % hv_port]
-        # SHROUD_TCG_THREAD=single: a developer's knob (issue 11's reset
-        # hunt): every vCPU on one QEMU thread instead of one each
-        tcg = "tcg"
-        if self.cpus > 1:
-            tcg += ",thread=" + os.environ.get("SHROUD_TCG_THREAD", "multi")
-        args = [QEMU, "-machine", "q35", "-accel", tcg,
+        args = [QEMU, "-machine", "q35", "-accel",
+                "tcg,thread=" + TCG_THREAD if self.cpus > 1 else "tcg",
                 "-cpu", "EPYC,+svm,+npt", "-m", self.memory, "-smp", str(self.cpus),
                 "-nodefaults", "-nic", "none", "-display", "none",
                 "-vga", "none", "-no-reboot",
